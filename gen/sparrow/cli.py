@@ -1,0 +1,245 @@
+"""The ``sparrow`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SparrowError
+
+
+def _load(path: str):
+    from .model import load_model
+    return load_model(path)
+
+
+def _load_inputs(model, args) -> np.ndarray:
+    from .model.golden import check_input
+    if args.input is not None:
+        path = Path(args.input)
+        if not path.is_file():
+            raise SparrowError(f"--input: file {path} not found")
+        try:
+            x = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
+            if "pickle" in str(e):
+                raise SparrowError(f"--input: {path} is not a plain .npy array (numpy reads it "
+                                   "as pickled data, which Sparrow does not load)") from None
+            raise SparrowError(f"--input: {path} is not a readable .npy array ({e})") from None
+        if not isinstance(x, np.ndarray):
+            x.close()
+            raise SparrowError(f"--input: {path} holds several arrays; give one .npy array")
+        x = check_input(model, x)
+        if len(x) == 0:
+            raise SparrowError(f"--input: {path} holds no samples")
+        return x
+    rng = np.random.default_rng(args.seed)
+    shape = (args.random, *model.input.shape)
+    return rng.integers(model.input.min_value, model.input.max_value + 1, size=shape)
+
+
+def cmd_check(args) -> int:
+    from .model.summary import format_summary, model_summary
+    model = _load(args.file)
+    summary = model_summary(model, lanes=args.lanes)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .model import run
+    model = _load(args.file)
+    x = _load_inputs(model, args)
+    result = run(model, x, lanes=args.lanes)
+    report = {
+        "model": model.name,
+        "inferences": int(len(result.predictions)),
+        "predictions": result.predictions.tolist(),
+        "scores": result.scores.tolist(),
+        "per_inference": {
+            "weight_reads": result.weight_reads,
+            "activation_reads": result.activation_reads,
+            "activation_writes": result.activation_writes,
+            "macs": result.macs,
+            "synops_mean": float(np.mean(result.synops)),
+            "spike_rate_mean": float(np.mean(result.spike_rate)),
+        },
+        "lanes": args.lanes,
+        "layers": [
+            {"name": s.name, "kind": s.kind, "neurons": s.neurons, "macs": s.macs,
+             "weight_reads": s.weight_reads, "activation_reads": s.activation_reads,
+             "activation_writes": s.activation_writes,
+             "synops_mean": float(np.mean(s.synops)),
+             "nonzero_mean": float(np.mean(s.nonzero)),
+             "spike_rate_mean": float(np.mean(s.spike_rate)),
+             "sparsity_mean": float(np.mean(s.sparsity))}
+            for s in result.layers
+        ],
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    n = report["inferences"]
+    shown = report["predictions"][:20]
+    more = f" ... ({n} in all)" if n > 20 else ""
+    print(f"{model.name}: {n} inference(s); predictions: {shown}{more}")
+    if n <= 5:
+        for i, s in enumerate(report["scores"]):
+            print(f"  scores[{i}] = {s}")
+    print(f"per inference: {result.weight_reads} weight reads (independent of T), "
+          f"{result.macs} MACs, {float(np.mean(result.synops)):.1f} effective synops (mean), "
+          f"{result.activation_reads} activation reads and {result.activation_writes} writes "
+          f"with {args.lanes} lane(s)")
+    print(f"{'layer':<12}{'kind':<11}{'neurons':>8}{'weight reads':>14}{'nonzero':>10}"
+          f"{'spike rate':>12}{'sparsity':>10}")
+    for s in report["layers"]:
+        rate = "-" if s["kind"] != "maxpool1d" and s is report["layers"][-1] else \
+            f"{s['spike_rate_mean'] * 100:.2f}%"
+        print(f"{s['name']:<12}{s['kind']:<11}{s['neurons']:>8}{s['weight_reads']:>14}"
+              f"{s['nonzero_mean']:>10.1f}{rate:>12}{s['sparsity_mean'] * 100:>9.1f}%")
+    print(f"average spike rate s_r = {report['per_inference']['spike_rate_mean'] * 100:.2f}% "
+          f"(spikes / (fired neurons x T), mean over inferences)")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from .hw.generate import generate
+    model = _load(args.file)
+    design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
+                      clock_period_ns=args.clock_period, clock_gate=args.clock_gate)
+    plan = design.plan
+    print(f"{design.top}: {plan.mode} mode, {plan.lanes} lane(s), "
+          f"{plan.cycles_per_inference} cycles per inference "
+          f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
+          f"{1000 / args.clock_period:.3g} MHz), lane utilization "
+          f"{plan.lane_utilization * 100:.1f}%")
+    print(f"memories: weights {plan.weight_memory_bits} bits, activations "
+          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits")
+    for path in (design.verilog, design.clock_gate, design.manifest, design.sdc,
+                 design.librelane_config):
+        if path is not None:
+            print(f"  wrote {path}")
+    return 0
+
+
+def cmd_sim(args) -> int:
+    import tempfile
+    from .hw.generate import generate
+    from .verify.rtl_sim import run_rtl_sim
+    model = _load(args.file)
+    x = _load_inputs(model, args)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
+    design = generate(model, work / "design", lanes=args.lanes, mode=args.mode)
+    print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
+          f"({design.plan.lanes} lanes, {design.plan.mode} mode) in {work} ...", flush=True)
+    result = run_rtl_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
+    for line in result.diagnosis + result.errors[:20]:
+        print(f"  {line}")
+    status = "bit-exact" if result.passed else "MISMATCH"
+    print(f"{status}: {result.inferences - len({e.split(':')[0] for e in result.errors})}/"
+          f"{result.inferences} inferences equal the golden model (scores, class, counters); "
+          f"build {result.build_seconds:.1f} s, run {result.run_seconds:.1f} s; log "
+          f"{result.log}")
+    if result.observed:
+        perf = result.observed[-1]["perf"]
+        print(f"per inference: {perf['cycles']} cycles, {perf['weight_reads']} weight reads, "
+              f"{perf['activation_reads']} activation reads, {perf['activation_writes']} "
+              f"activation writes (hardware counters)")
+    return 0 if result.passed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sparrow", description="Sparrow: SSF edge-ASIC generator "
+                                "and measured-power flow")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("check", help="validate a model descriptor and print its summary")
+    c.add_argument("file", help="descriptor (.toml or .json)")
+    c.add_argument("--lanes", type=_positive, default=1, help="PE lanes for the cycle estimate")
+    c.add_argument("--json", action="store_true", help="print the summary as JSON")
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("run", help="run the bit-exact golden model on inputs")
+    r.add_argument("file", help="descriptor (.toml or .json)")
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", help=".npy of raw samples, shape (N, C, L) or (C, L)")
+    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    r.add_argument("--seed", type=int, default=0, help="seed for --random")
+    r.add_argument("--lanes", type=_positive, default=1,
+                   help="PE lanes the activation-traffic counters assume")
+    r.add_argument("--json", action="store_true", help="print predictions and counters as JSON")
+    r.set_defaults(func=cmd_run)
+
+    g = sub.add_parser("generate", help="generate the core: Verilog, manifest, SDC, "
+                       "LibreLane config")
+    g.add_argument("file", help="descriptor (.toml or .json)")
+    g.add_argument("-o", "--out", required=True, help="output folder")
+    _hardware_options(g)
+    g.add_argument("--clock-period", type=_positive_float, default=250.0, metavar="NS",
+                   help="clock period in ns for the SDC (default 250 = 4 MHz)")
+    g.add_argument("--clock-gate", choices=("instance", "none"), default="instance",
+                   help="clock-gate idle blocks (default) or use enables only")
+    g.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("sim", help="simulate the generated core (cocotb) against the golden "
+                       "model")
+    s.add_argument("file", help="descriptor (.toml or .json)")
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--inputs", dest="input", help=".npy of raw samples, (N, C, L)")
+    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    s.add_argument("--seed", type=int, default=0, help="seed for --random")
+    s.add_argument("--sim", choices=("icarus", "verilator"), default="icarus")
+    s.add_argument("--work", help="work folder (default: a new temporary folder)")
+    _hardware_options(s)
+    s.set_defaults(func=cmd_sim)
+    return p
+
+
+def _hardware_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lanes", type=_positive, default=8, help="parallel PE lanes (default 8)")
+    p.add_argument("--mode", choices=("baked", "loadable"), default="baked",
+                   help="weights in ROM (baked) or in RAM written through the config port")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SparrowError as e:
+        print(f"sparrow: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sparrow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Classification metrics in the AAMI EC57 style: confusion matrix, accuracy, per-class
+sensitivity (Se) and positive predictivity (+P). Pure numpy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import CLASSES
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """Confusion matrix and the figures derived from it (fractions in 0..1, not percent).
+
+    ``confusion[i, j]`` is the number of beats of true class i predicted as class j.
+    ``se[c] = TP / (TP + FN)`` and ``ppv[c] = TP / (TP + FP)`` (+P); NaN when undefined (no
+    beat of that class, or no beat predicted as it).
+    """
+
+    confusion: np.ndarray
+    classes: tuple[str, ...] = CLASSES
+
+    @property
+    def total(self) -> int:
+        return int(self.confusion.sum())
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.trace(self.confusion) / self.total) if self.total else float("nan")
+
+    @property
+    def se(self) -> np.ndarray:
+        tp = np.diag(self.confusion).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return tp / self.confusion.sum(axis=1)
+
+    @property
+    def ppv(self) -> np.ndarray:
+        tp = np.diag(self.confusion).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return tp / self.confusion.sum(axis=0)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: counts, accuracy and per-class Se / +P as fractions (NaN -> None)."""
+        def num(v: float) -> float | None:
+            return None if np.isnan(v) else round(float(v), 6)
+        return {
+            "beats": self.total,
+            "accuracy": num(self.accuracy),
+            "classes": list(self.classes),
+            "confusion_matrix_rows_true_cols_predicted": self.confusion.tolist(),
+            "per_class": {c: {"beats": int(self.confusion[i].sum()), "se": num(self.se[i]),
+                              "ppv": num(self.ppv[i])}
+                          for i, c in enumerate(self.classes)},
+        }
+
+
+def class_report(labels: np.ndarray, predictions: np.ndarray,
+                 classes: tuple[str, ...] = CLASSES) -> ClassReport:
+    """Confusion matrix of integer ``labels`` vs ``predictions`` (both (N,), 0..len-1)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    predictions = np.asarray(predictions, dtype=np.int64)
+    k = len(classes)
+    if labels.shape != predictions.shape:
+        raise ValueError(f"{labels.shape} labels vs {predictions.shape} predictions")
+    if labels.size and (labels.min() < 0 or labels.max() >= k or predictions.min() < 0
+                        or predictions.max() >= k):
+        raise ValueError(f"labels and predictions must be in 0..{k - 1}")
+    confusion = np.bincount(labels * k + predictions, minlength=k * k).reshape(k, k)
+    return ClassReport(confusion=confusion, classes=classes)
+
+
+def format_report(report: ClassReport) -> str:
+    """Markdown tables: per-class Se / +P, then the confusion matrix."""
+    def pct(v: float) -> str:
+        return "-" if np.isnan(v) else f"{v * 100:.2f}"
+    lines = [f"accuracy: {pct(report.accuracy)} % of {report.total} beats", "",
+             "| class | beats | Se (%) | +P (%) |", "|---|---:|---:|---:|"]
+    for i, c in enumerate(report.classes):
+        lines.append(f"| {c} | {int(report.confusion[i].sum())} | {pct(report.se[i])} | "
+                     f"{pct(report.ppv[i])} |")
+    lines += ["", "| true \\ predicted | " + " | ".join(report.classes) + " |",
+              "|---|" + "---:|" * len(report.classes)]
+    for i, c in enumerate(report.classes):
+        lines.append(f"| {c} | " + " | ".join(str(int(v)) for v in report.confusion[i]) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""Synthesis with Yosys 0.23 to a standard-cell library, and its flow step.
+
+``run_synthesis`` fills ``flows/synth.ys.tmpl``, runs Yosys, and checks that every cell of the
+netlist is a cell of the library (an unmapped ``$_...`` cell or an unknown module fails with
+a clear message). Where the design instantiates ``sparrow_clock_gate``, the library's mapped
+gate (``rtl/clock_gate/<cell library>.v``) is added to the sources: library cells marked
+keep, so the gate survives synthesis as built.
+
+Reported: cell count by type, area (µm², liberty cell areas, as Yosys ``stat -liberty``),
+kGE (area / NAND2 area / 1000), flip-flops, latches and clock gates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SparrowError, ToolError
+from ..export import CLOCK_GATE_MODULE, FLOWS_DIR, RTL_DIR, render_template
+from .libraries import DEFAULT_LIBRARY, Library, get_library
+from .netlist import instances, is_clock_gate
+from .state import State, view_files
+from .step import ConfigVar, Step, StepContext
+from .tool import run_tool
+
+SYNTH_TEMPLATE = FLOWS_DIR / "synth.ys.tmpl"
+HIERARCHY_MODES = ("keep_names", "flatten")
+_INSTANTIATES_GATE = re.compile(rf"(^|[\s\\]){CLOCK_GATE_MODULE}\s", re.M)
+_DEFINES_GATE = re.compile(rf"^\s*module\s+\\?{CLOCK_GATE_MODULE}\b", re.M)
+_CHIP_AREA = re.compile(r"Chip area for module '\\?(\S+)':\s*([0-9.eE+-]+)")
+_YOSYS_PROGRESS = re.compile(r"^\d+\. Executing ")
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """Outcome of ``run_synthesis``. Areas in µm², from the library's liberty cell areas."""
+    netlist: Path
+    log: Path
+    script: Path
+    library: Library
+    top: str
+    cell_counts: Mapping[str, int]
+    area_um2: float                     # Yosys stat -liberty "Chip area"
+    area_by_type_um2: Mapping[str, float]
+    flipflops: int
+    latches: int
+    clock_gates: int
+    zero_area_cells: int
+    instance_types: Mapping[str, str] = field(repr=False)   # instance name -> cell type
+
+    @property
+    def cells(self) -> int:
+        return sum(self.cell_counts.values())
+
+    @property
+    def kge(self) -> float:
+        """Area in thousands of NAND2 gate equivalents of this library."""
+        return self.area_um2 / self.library.nand2_area_um2 / 1000.0
+
+    def metrics(self) -> dict[str, Any]:
+        """LibreLane-style metrics (units in ``metrics.METRICS``)."""
+        m: dict[str, Any] = {
+            "design__instance__count": self.cells,
+            "design__instance__area": round(self.area_um2, 6),
+            "design__instance__area__kge": round(self.kge, 6),
+            "design__instance__count__flipflop": self.flipflops,
+            "design__instance__count__latch": self.latches,
+            "design__instance__count__clock_gate": self.clock_gates,
+            "design__instance__area__zero_area_cells": self.zero_area_cells,
+        }
+        for cell, count in sorted(self.cell_counts.items()):
+            m[f"design__instance__count__cell:{cell}"] = count
+            m[f"design__instance__area__cell:{cell}"] = round(self.area_by_type_um2[cell], 6)
+        return m
+
+
+def _read_command(path: Path, defines: Mapping[str, str]) -> str:
+    if path.suffix == ".il":
+        return f'read_rtlil "{path}"'
+    if path.suffix not in (".v", ".sv", ".vh"):
+        raise SparrowError(f"synthesis: cannot read {path} (expected .v, .sv or .il)")
+    flags = " -sv" if path.suffix == ".sv" else ""
+    flags += "".join(f" -D{k}={v}" for k, v in defines.items())
+    return f'read_verilog{flags} "{path}"'
+
+
+def _with_clock_gate(sources: list[Path], library: Library) -> list[Path]:
+    """``sources`` plus the library's mapped clock gate when the design instantiates one."""
+    texts = [s.read_text(errors="replace") for s in sources]
+    if any(_DEFINES_GATE.search(t) for t in texts):
+        raise SparrowError(f"synthesis: the sources define {CLOCK_GATE_MODULE} (the behavioural "
+                           "model is for RTL simulation only); pass the design without it, "
+                           "synthesis adds the library's gate")
+    if not any(_INSTANTIATES_GATE.search(t) for t in texts):
+        return sources
+    if library.clock_gate_verilog is None:
+        raise SparrowError(f"synthesis: the design instantiates {CLOCK_GATE_MODULE} but library "
+                           f"{library.name} has no clock gate (give clock_gate_verilog in its "
+                           "description)")
+    return [*sources, library.clock_gate_verilog]
+
+
+def synthesis_script(sources: Sequence[Path], top: str, library: Library, *,
+                     hierarchy: str = "keep_names", tie_constants: bool = False,
+                     defines: Mapping[str, str] | None = None) -> str:
+    """The filled-in Yosys script (see ``run_synthesis``); it writes its outputs into the
+    folder it runs in."""
+    if hierarchy not in HIERARCHY_MODES:
+        raise SparrowError(f"synthesis: hierarchy must be one of {', '.join(HIERARCHY_MODES)}, "
+                           f"got {hierarchy!r}")
+    ties = ""
+    if tie_constants:
+        if not (library.tie_high and library.tie_low):
+            raise SparrowError(f"synthesis: library {library.name} has no tie cells")
+        ties = (f"hilomap -singleton -hicell {library.tie_high[0]} {library.tie_high[1]} "
+                f"-locell {library.tie_low[0]} {library.tie_low[1]}")
+    return render_template(SYNTH_TEMPLATE.read_text(), {
+        "LIBERTY": library.yosys_liberty,
+        "READ_SOURCES": "\n".join(_read_command(s, defines or {}) for s in sources),
+        "TOP": top,
+        "SYNTH": f"synth -flatten -top {top}" if hierarchy == "flatten" else f"synth -top {top}",
+        "NAMING": "autoname\nflatten" if hierarchy == "keep_names" else "",
+        "TIES": ties,
+    }, name=SYNTH_TEMPLATE.name)
+
+
+def run_synthesis(sources: Sequence[str | Path], top: str, library: Library | str,
+                  out_dir: str | Path, *, hierarchy: str = "keep_names",
+                  tie_constants: bool = False, defines: Mapping[str, str] | None = None,
+                  progress=None, timeout_s: float | None = None) -> SynthesisResult:
+    """Synthesize ``sources`` (Verilog ``.v``/``.sv`` or Yosys RTLIL ``.il``) with top module
+    ``top`` to ``library`` in ``out_dir`` (``synth.ys``, ``yosys.log``, ``stat.json``,
+    ``stat.txt``, ``netlist.v``).
+
+    ``hierarchy``: ``keep_names`` synthesizes each module on its own and names every cell
+    after its block before flattening (power by block); ``flatten`` flattens first (as the
+    power-reference ``synth.ys`` does; best cross-block optimisation, anonymous cell names).
+    ``tie_constants``: drive constants from the library's tie cells. ``progress``: callable
+    receiving Yosys's top-level pass lines.
+
+    Raises ``ToolError`` when Yosys fails or leaves cells that are not library cells;
+    ``SparrowError`` for bad sources.
+    """
+    library = get_library(library) if isinstance(library, str) else library
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [Path(s).resolve() for s in sources]
+    if not paths:
+        raise SparrowError("synthesis: no source files given")
+    for p in paths:
+        if not p.is_file():
+            raise SparrowError(f"synthesis: source file {p} not found")
+    paths = _with_clock_gate(paths, library)
+    script = out_dir / "synth.ys"
+    script.write_text(synthesis_script(paths, top, library, hierarchy=hierarchy,
+                                       tie_constants=tie_constants, defines=defines))
+    log = out_dir / "yosys.log"
+    on_line = None
+    if progress is not None:
+        def on_line(line: str) -> None:
+            if _YOSYS_PROGRESS.match(line):
+                progress(line)
+    output = run_tool(["yosys", "-s", script.resolve()], log=log, cwd=out_dir,
+                      what=f"Yosys synthesis of {top}", timeout_s=timeout_s, on_line=on_line)
+    return _result(out_dir, log, script, library, top, output)
+
+
+def _result(out_dir: Path, log: Path, script: Path, library: Library, top: str,
+            output: str) -> SynthesisResult:
+    stat = json.loads((out_dir / "stat.json").read_text())
+    counts = dict(stat["design"]["num_cells_by_type"])
+    cells = library.summary.cells
+    unmapped = {t: n for t, n in counts.items() if t not in cells}
+    if unmapped:
+        listed = ", ".join(f"{t} x{n}" for t, n in sorted(unmapped.items()))
+        generic = any(t.startswith("$") for t in unmapped)
+        why = ("Yosys found no cell of the library for them (e.g. a latch or memory the "
+               "library cannot implement)" if generic else
+               "they are modules that are neither defined in the sources nor cells of the library")
+        raise ToolError(f"synthesis of {top} to {library.name} left unmapped cells: {listed}; "
+                        f"{why}; log: {log}")
+    areas = re.findall(_CHIP_AREA, (out_dir / "stat.txt").read_text())
+    top_area = [float(a) for name, a in areas if name == top]
+    if not top_area:
+        raise ToolError(f"synthesis of {top}: no chip area in {out_dir / 'stat.txt'}; log: {log}")
+    by_type = {t: n * cells[t].area for t, n in counts.items()}
+    kinds = Counter()
+    for t, n in counts.items():
+        kinds[cells[t].kind] += n
+    instance_types = {name: cell for cell, name in instances(out_dir / "netlist.v")}
+    if len(instance_types) != sum(counts.values()):
+        raise ToolError(f"synthesis of {top}: netlist has {len(instance_types)} instances but "
+                        f"Yosys counted {sum(counts.values())}; log: {log}")
+    return SynthesisResult(
+        netlist=out_dir / "netlist.v", log=log, script=script, library=library, top=top,
+        cell_counts=counts, area_um2=top_area[0], area_by_type_um2=by_type,
+        flipflops=kinds["flipflop"], latches=kinds["latch"],
+        clock_gates=sum(1 for name in instance_types if is_clock_gate(name)),
+        zero_area_cells=sum(n for t, n in counts.items() if cells[t].area == 0),
+        instance_types=instance_types)
+
+
+class SynthesisStep(Step):
+    """Yosys synthesis: view ``verilog`` (one or more sources) -> ``netlist``."""
+    id = "yosys.synthesis"
+    name = "Synthesis"
+    inputs = ("verilog",)
+    outputs = ("netlist",)
+    config_vars = (
+        ConfigVar("DESIGN_NAME", str, None, "top module of the design", required=True),
+        ConfigVar("LIBRARY", str, DEFAULT_LIBRARY,
+                  "standard-cell library: a registry name (sparrow.flow.libraries) or a .toml"),
+        ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
+                  "keep_names (cells named after their block) or flatten (flatten first)"),
+        ConfigVar("SYNTH_TIE_CONSTANTS", bool, False, "drive constants from tie cells"),
+    )
+    source = "Yosys 0.23 stat -liberty (stat.txt, stat.json) and the library's liberty areas"
+
+    def fingerprint_files(self) -> tuple[Path, ...]:
+        # The script template and the mapped clock gates shape the netlist as much as inputs.
+        return (SYNTH_TEMPLATE, *sorted((RTL_DIR / "clock_gate").glob("*.v")))
+
+    def run(self, state: State, step_dir: Path, ctx: StepContext):
+        c = ctx.config
+        result = run_synthesis(view_files(state.view("verilog")), c["DESIGN_NAME"],
+                               c["LIBRARY"], step_dir, hierarchy=c["SYNTH_HIERARCHY"],
+                               tie_constants=c["SYNTH_TIE_CONSTANTS"], progress=ctx.progress)
+        return {"netlist": result.netlist}, result.metrics()

@@ -1,0 +1,304 @@
+"""The SSF core: input buffer, layer controller, weight buffer, PE lanes, fire units,
+activation buffers, argmax and performance counters, behind stream interfaces.
+
+Pipeline of one tap (see :mod:`sparrow.hw.plan` for the schedule):
+
+* stage A: the controller drives the addresses; the memories read at the clock edge;
+* stage B: the lanes multiply-accumulate the activation with the P weights;
+* stage C: the group's V (in the lanes' registers) fires and the counts are written back
+  (DIVIDE fire writes ``count_bits`` cycles later); on the output layer V are the scores.
+
+Interfaces (Verilog port names in brackets):
+
+* ``sample`` [sample__valid, sample__ready, sample__payload]: raw samples in time-major order
+  (sample ``l*C + c`` is channel ``c`` at time ``l``); accepted while the core is idle.
+* ``result`` [result__valid, result__ready, result__payload]: payload is ``cls`` (argmax, low
+  bits) then ``scores`` (one signed field per class, class 0 lowest); held until taken.
+* ``perf`` [perf__cycles, perf__weight_reads, perf__activation_reads, perf__activation_writes]:
+  counters of the last inference, cleared when the next one starts.
+* ``cfg`` [cfg__addr, cfg__data, cfg__en] (loadable mode): writes one weight or bias
+  (two's complement) at an address of the manifest's ``config_map``; write only while idle.
+* ``busy`` (computing), ``done`` (one cycle when the result appears).
+
+Clocks: only the handshake state runs on the free clock. The compute datapath (controller,
+lanes, fire units, argmax, counters, memory read ports) sits in domain ``core``, gated on while
+computing; the input buffer's storage in ``inbuf`` (clocked per accepted sample), each
+activation bank's storage in ``act0``/``act1`` (clocked per written word) and, in loadable mode,
+the weight storage in ``wmem`` (clocked per config write). Between inferences no clock edge
+reaches any of them.
+"""
+
+from __future__ import annotations
+
+from amaranth import (Array, Const, DomainRenamer, Module, Mux, ResetSignal, Signal, signed,
+                      unsigned)
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .activation_buffer import ActivationBuffers
+from .argmax import ArgmaxUnit
+from .clock_gate import STYLES, gated_domain
+from .layer_controller import LayerController
+from .memory import SparrowMemory
+from .pe_lanes import PeLanes
+from .plan import HardwarePlan
+from .ssf_neuron import FireMode, SsfNeuronUnits
+from .weight_buffer import WeightBuffer
+
+FIRE_MODES = {"shift": FireMode.SHIFT, "divide": FireMode.DIVIDE, "max": FireMode.MAX,
+              "none": FireMode.NONE}
+
+
+def result_layout(plan: HardwarePlan) -> data.StructLayout:
+    return data.StructLayout({
+        "cls": unsigned(plan.class_bits),
+        "scores": data.ArrayLayout(signed(plan.score_bits), plan.classes),
+    })
+
+
+class SparrowCore(wiring.Component):
+    """One generated SSF core for ``plan`` (a :class:`~sparrow.hw.plan.HardwarePlan`)."""
+
+    def __init__(self, plan: HardwarePlan, *, clock_gate: str = "instance"):
+        if not isinstance(plan, HardwarePlan):
+            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
+        if clock_gate not in STYLES:
+            raise ValueError(f"clock_gate must be one of {', '.join(STYLES)}, got {clock_gate!r}")
+        self._plan = plan
+        self._clock_gate = clock_gate
+        sample_shape = signed(plan.input_bits) if plan.model.input.signed else \
+            unsigned(plan.input_bits)
+        counters = wiring.Signature({
+            "cycles": Out(plan.counter_bits),
+            "weight_reads": Out(plan.counter_bits),
+            "activation_reads": Out(plan.counter_bits),
+            "activation_writes": Out(plan.counter_bits),
+        })
+        signature = {
+            "sample": In(stream.Signature(sample_shape)),
+            "result": Out(stream.Signature(result_layout(plan))),
+            "perf": Out(counters),
+            "busy": Out(1),
+            "done": Out(1),
+        }
+        if plan.mode == "loadable":
+            signature["cfg"] = In(wiring.Signature({
+                "addr": Out(plan.config_addr_bits),
+                "data": Out(plan.config_data_bits),
+                "en": Out(1),
+            }))
+        super().__init__(signature)
+
+    @property
+    def plan(self) -> HardwarePlan:
+        return self._plan
+
+    def elaborate(self, platform):
+        m = Module()
+        plan = self._plan
+        p = plan.lanes
+        rows = plan.layers
+
+        style = self._clock_gate
+        rst = ResetSignal("sync")
+        loading = Signal(init=1)
+        computing = Signal()
+        load_addr = Signal(range(plan.input_words + 1))
+        last_sample = Signal()
+        accept = Signal()
+        m.d.comb += [
+            accept.eq(self.sample.valid & loading),
+            last_sample.eq(accept & (load_addr == plan.input_words - 1)),
+        ]
+        core = gated_domain(m, "core", computing | last_sample | rst, style)
+        inbuf_domain = gated_domain(m, "inbuf", accept | rst, style)
+        act_write = Signal(2)
+        act_domains = tuple(gated_domain(m, f"act{i}", act_write[i] | rst, style)
+                            for i in range(2))
+        wmem_domain = gated_domain(m, "wmem", self.cfg.en | rst, style) \
+            if plan.mode == "loadable" else "sync"
+        to_core = DomainRenamer(core)
+
+        m.submodules.controller = ctrl = to_core(LayerController(plan))
+        m.submodules.weights = wbuf = to_core(WeightBuffer(plan, write_domain=wmem_domain))
+        m.submodules.lanes = lanes = to_core(PeLanes(
+            lanes=p, operand_bits=plan.operand_bits, weight_bits=plan.weight_bits,
+            accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits))
+        param_values = [int(v) for l in rows if l.fire in ("shift", "divide")
+                        for v in plan.fire_params(l).ravel()]
+        param_bits = max(1, max(param_values, default=1).bit_length())
+        m.submodules.neurons = neurons = to_core(SsfNeuronUnits(
+            lanes=p, accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits,
+            timesteps=plan.model.timesteps, param_bits=param_bits))
+        m.submodules.activations = acts = to_core(ActivationBuffers(
+            lanes=p, count_bits=plan.count_bits, words=plan.act_words,
+            write_domains=act_domains))
+        m.submodules.inputs = inbuf = to_core(SparrowMemory(
+            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain))
+        m.submodules.argmax = argmax = to_core(ArgmaxUnit(
+            lanes=p, score_bits=plan.score_bits, index_bits=plan.class_bits))
+
+        # ---- top-level state (free clock): load samples, compute, present the result -----
+        m.d.comb += [
+            self.sample.ready.eq(loading),
+            inbuf.w_addr.eq(load_addr),
+            inbuf.w_data.eq(self.sample.payload),
+            inbuf.w_en.eq(accept),
+            ctrl.start.eq(last_sample),
+            self.busy.eq(computing),
+            self.done.eq(ctrl.done),
+        ]
+        with m.If(accept):
+            m.d.sync += load_addr.eq(load_addr + 1)
+        with m.If(last_sample):
+            m.d.sync += [loading.eq(0), computing.eq(1), load_addr.eq(0)]
+        with m.If(ctrl.done):
+            m.d.sync += [computing.eq(0), self.result.valid.eq(1)]
+        with m.If(self.result.valid & self.result.ready):
+            m.d.sync += [self.result.valid.eq(0), loading.eq(1)]
+        if plan.mode == "loadable":
+            m.d.comb += [wbuf.cfg_addr.eq(self.cfg.addr), wbuf.cfg_data.eq(self.cfg.data),
+                         wbuf.cfg_en.eq(self.cfg.en)]
+
+        # ---- stage A: reads ------------------------------------------------------------
+        layer = ctrl.layer
+        read = Signal()
+        m.d.comb += [
+            read.eq(ctrl.issue & ctrl.tap_valid),
+            inbuf.r_addr.eq(ctrl.act_addr),
+            inbuf.r_en.eq(read & ctrl.src_input),
+            acts.r_addr.eq(ctrl.act_addr),
+            acts.r_en.eq(read & ~ctrl.src_input),
+            acts.r_bank.eq(Array(Const(int(l.src == "act1")) for l in rows)[layer]),
+            wbuf.layer.eq(layer),
+            wbuf.w_addr.eq(ctrl.w_addr),
+            wbuf.w_en.eq(read & ~ctrl.pool),
+            wbuf.b_addr.eq(ctrl.b_addr),
+            wbuf.b_en.eq(ctrl.issue & ctrl.first & ~ctrl.pool),
+        ]
+
+        # ---- stage B: multiply-accumulate / max --------------------------------------
+        b_issue, b_first, b_last, b_valid = Signal(), Signal(), Signal(), Signal()
+        b_input = Signal()
+        b_elem = Signal.like(ctrl.elem)
+        b_group, b_pos, b_out = (Signal.like(ctrl.group), Signal.like(ctrl.position),
+                                 Signal.like(ctrl.out_addr))
+        m.d[core] += b_issue.eq(ctrl.issue)
+        with m.If(ctrl.issue):
+            m.d[core] += [b_first.eq(ctrl.first), b_last.eq(ctrl.last),
+                         b_valid.eq(ctrl.tap_valid), b_input.eq(ctrl.src_input),
+                         b_elem.eq(ctrl.elem), b_group.eq(ctrl.group),
+                         b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
+        operand = Signal(signed(plan.operand_bits))
+        with m.If(b_input):
+            m.d.comb += operand.eq(inbuf.r_data.as_signed() if plan.model.input.signed
+                                   else inbuf.r_data)
+        with m.Else():
+            m.d.comb += operand.eq(acts.r_data[b_elem])
+        m.d.comb += [
+            lanes.en.eq(b_issue),
+            lanes.first.eq(b_first),
+            lanes.valid.eq(b_valid),
+            lanes.pool.eq(ctrl.pool),
+            lanes.operand.eq(operand),
+            lanes.weights.eq(wbuf.weights),
+            lanes.biases.eq(wbuf.biases),
+            lanes.word.eq(acts.r_data),
+        ]
+
+        # ---- stage C: fire and write back ---------------------------------------------
+        c_start = Signal()
+        c_group, c_pos, c_out = Signal.like(b_group), Signal.like(b_pos), Signal.like(b_out)
+        m.d[core] += c_start.eq(b_issue & b_last)
+        with m.If(b_issue & b_last):
+            m.d[core] += [c_group.eq(b_group), c_pos.eq(b_pos), c_out.eq(b_out)]
+        mode = Signal(2)
+        m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire], 2) for l in rows)[layer])
+        params = _fire_param_table(plan, param_bits)
+        m.d.comb += [
+            neurons.start.eq(c_start),
+            neurons.mode.eq(mode),
+            neurons.acc.eq(lanes.acc),
+        ]
+        for lane in range(p):
+            m.d.comb += neurons.param[lane].eq(params[lane][layer][c_group])
+        # DIVIDE writes count_bits cycles after the start: keep the group's address.
+        fire_out = Signal.like(c_out)
+        with m.If(c_start):
+            m.d[core] += fire_out.eq(c_out)
+        is_output = Signal()
+        m.d.comb += [
+            is_output.eq(layer == len(rows) - 1),
+            acts.w_bank.eq(Array(Const(int(l.dst == "act1")) for l in rows)[layer]),
+            acts.w_addr.eq(Mux(mode == FireMode.DIVIDE, fire_out, c_out)),
+            acts.w_data.eq(neurons.counts),
+            acts.w_en.eq(neurons.write & ~is_output),
+            act_write.eq(Mux(acts.w_en, 1 << acts.w_bank, 0)),
+        ]
+
+        # Named views of the activation write-back, so testbenches can trace every value
+        # written (wires only: synthesis keeps nothing of them).
+        trace_layer = Signal.like(layer, name="trace_layer")
+        trace_act_write = Signal(name="trace_act_write")
+        trace_act_addr = Signal.like(acts.w_addr, name="trace_act_addr")
+        trace_act_data = Signal(len(acts.w_data.as_value()), name="trace_act_data")
+        m.d.comb += [trace_layer.eq(layer), trace_act_write.eq(acts.w_en),
+                     trace_act_addr.eq(acts.w_addr), trace_act_data.eq(acts.w_data.as_value())]
+
+        # ---- output layer: scores and argmax --------------------------------------------
+        out = rows[-1]
+        scores = Signal(data.ArrayLayout(signed(plan.score_bits), plan.classes))
+        write_scores = Signal()
+        m.d.comb += write_scores.eq(c_start & is_output)
+        for k in range(plan.classes):
+            o, q = divmod(k, out.out_length)
+            g, lane = divmod(o, p)
+            with m.If(write_scores & (c_group == g) & (c_pos == q)):
+                m.d[core] += scores[k].eq(lanes.acc[lane])
+        group_base = Signal(range(out.groups * p + 1))
+        m.d.comb += [
+            argmax.clear.eq(ctrl.start),
+            argmax.en.eq(write_scores),
+            group_base.eq(c_group * p),
+        ]
+        for lane in range(p):
+            o = Signal(range(out.groups * p + 1), name=f"out_channel{lane}")
+            m.d.comb += [
+                o.eq(group_base + lane),
+                argmax.valid[lane].eq(o < out.out_channels),
+                argmax.scores[lane].eq(lanes.acc[lane]),
+                argmax.indices[lane].eq(o * out.out_length + c_pos),
+            ]
+        m.d.comb += [self.result.payload.cls.eq(argmax.index),
+                     self.result.payload.scores.eq(scores)]
+
+        # ---- performance counters ---------------------------------------------------------
+        perf = self.perf
+        active_lanes = Signal(range(p + 1))
+        m.d.comb += active_lanes.eq(Mux(
+            ctrl.group == Array(Const(l.groups - 1) for l in rows)[layer],
+            Array(Const(l.active_last) for l in rows)[layer], p))
+        with m.If(ctrl.start):
+            m.d[core] += [perf.cycles.eq(0), perf.weight_reads.eq(0),
+                          perf.activation_reads.eq(0), perf.activation_writes.eq(0)]
+        with m.Elif(computing):
+            m.d[core] += perf.cycles.eq(perf.cycles + 1)
+            with m.If(read):
+                m.d[core] += perf.activation_reads.eq(perf.activation_reads + 1)
+                with m.If(~ctrl.pool):
+                    m.d[core] += perf.weight_reads.eq(perf.weight_reads + active_lanes)
+            with m.If(acts.w_en):
+                m.d[core] += perf.activation_writes.eq(perf.activation_writes + 1)
+        return m
+
+
+def _fire_param_table(plan: HardwarePlan, bits: int):
+    """``table[lane][layer][group]``: shift or theta of that lane's neuron."""
+    tables = []
+    for lane in range(plan.lanes):
+        per_layer = []
+        for l in plan.layers:
+            values = plan.fire_params(l)[:, lane] if l.fire in ("shift", "divide") else [0]
+            per_layer.append(Array(Const(int(v), bits) for v in values))
+        tables.append(Array(per_layer))
+    return tables

@@ -1,0 +1,123 @@
+"""``sparrow generate``: Verilog of the core, its manifest, SDC and LibreLane config.
+
+Everything written is a pure function of (model, options): the output is byte-for-byte
+reproducible (no source locations, dates or absolute paths in the files).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from amaranth.back import verilog
+
+from ..export import BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE, write_librelane_config
+from ..model.descriptor import Model
+from .core import SparrowCore
+from .plan import HardwarePlan, plan_core
+
+CLOCK_PORT = "clk"
+RESET_PORT = "rst"
+
+
+@dataclass(frozen=True)
+class GeneratedDesign:
+    """Files of one generated core (all inside ``directory``)."""
+
+    plan: HardwarePlan
+    top: str
+    directory: Path
+    verilog: Path
+    clock_gate: Path | None      # behavioural clock gate for RTL simulation (gated cores)
+    manifest: Path
+    sdc: Path
+    librelane_config: Path
+
+    @property
+    def rtl_sources(self) -> list[Path]:
+        """Verilog files for RTL simulation, in dependency order."""
+        return ([self.clock_gate] if self.clock_gate else []) + [self.verilog]
+
+
+def top_name(model: Model) -> str:
+    return f"sparrow_{model.name}"
+
+
+def emit_verilog(plan: HardwarePlan, *, top: str, clock_gate: str = "instance") -> str:
+    """Verilog text of the core (no source attributes, so it is reproducible)."""
+    core = SparrowCore(plan, clock_gate=clock_gate)
+    return verilog.convert(core, name=top, emit_src=False)
+
+
+def port_map(plan: HardwarePlan) -> dict:
+    """Bit layout of the Verilog ports, for testbenches and integrators."""
+    cls_bits, score_bits = plan.class_bits, plan.score_bits
+    ports = {
+        "clock": CLOCK_PORT, "reset": RESET_PORT + " (synchronous, active high)",
+        "sample": {"valid": "sample__valid", "ready": "sample__ready",
+                   "payload": "sample__payload", "bits": plan.input_bits,
+                   "signed": plan.model.input.signed},
+        "result": {"valid": "result__valid", "ready": "result__ready",
+                   "payload": "result__payload",
+                   "fields": [{"name": "cls", "lsb": 0, "bits": cls_bits, "signed": False}] + [
+                       {"name": f"scores[{k}]", "lsb": cls_bits + k * score_bits,
+                        "bits": score_bits, "signed": True} for k in range(plan.classes)]},
+        "perf": {name: f"perf__{name}" for name in
+                 ("cycles", "weight_reads", "activation_reads", "activation_writes")},
+        "busy": "busy", "done": "done",
+    }
+    if plan.mode == "loadable":
+        ports["config"] = {"addr": "cfg__addr", "data": "cfg__data", "en": "cfg__en",
+                           "addr_bits": plan.config_addr_bits,
+                           "data_bits": plan.config_data_bits}
+    return ports
+
+
+def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = 8, mode: str = "baked",
+             clock_period_ns: float = 250.0, clock_gate: str = "instance") -> GeneratedDesign:
+    """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
+
+    Raises :class:`~sparrow.hw.plan.HardwareLimitError` if the model is beyond the limits.
+    """
+    if not clock_period_ns > 0:
+        raise ValueError(f"clock period must be positive, got {clock_period_ns} ns")
+    plan = plan_core(model, lanes=lanes, mode=mode)
+    top = top_name(model)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = emit_verilog(plan, top=top, clock_gate=clock_gate)
+
+    # Build everything in a temporary folder beside the target, then move the files in.
+    staging = Path(tempfile.mkdtemp(prefix=".generate.", dir=out))
+    try:
+        (staging / f"{top}.v").write_text(text)
+        gate = None
+        if clock_gate == "instance":
+            gate = staging / f"{CLOCK_GATE_MODULE}.v"
+            shutil.copyfile(BEHAVIOURAL_CLOCK_GATE, gate)
+        manifest = plan.manifest() | {
+            "top": top,
+            "clock_period_ns": clock_period_ns,
+            "clock_gate": clock_gate,
+            "files": {"verilog": f"{top}.v",
+                      "clock_gate": gate.name if gate else None,
+                      "sdc": f"{top}.sdc", "librelane_config": "config.json"},
+            "ports": port_map(plan),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        for f in sorted(staging.iterdir()):
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    # SDC and config.json (paths relative to ``out``; the clock gate mapped to sky130 cells).
+    write_librelane_config(out, design_name=top, verilog_files=[out / f"{top}.v"],
+                           clock_port=CLOCK_PORT, clock_period_ns=clock_period_ns)
+    return GeneratedDesign(
+        plan=plan, top=top, directory=out, verilog=out / f"{top}.v",
+        clock_gate=out / f"{CLOCK_GATE_MODULE}.v" if clock_gate == "instance" else None,
+        manifest=out / "manifest.json", sdc=out / f"{top}.sdc",
+        librelane_config=out / "config.json")

@@ -1,0 +1,525 @@
+"""Reader for structural (gate-level) Verilog as Yosys ``write_verilog -noattr`` writes it.
+
+Supported: modules with non-ANSI or ANSI port lists, ``input``/``output``/``inout``/``wire``
+declarations with ranges, escaped identifiers (``\\u0.acc[3] ``), bit and part selects,
+sized and unsized constants (including x/z digits), concatenations and replications, ``assign``
+statements (they merge nets, as OpenSTA's reader does), and cell instances with named port
+connections. Instances of modules defined in the same file are flattened; their instance and
+net names get the parent instance name and ``/`` as prefix (OpenSTA's hierarchy separator).
+Behavioural constructs (``always``, ``initial``) mean the netlist is not mapped: an error.
+
+The result is a flat ``Netlist``: nets (each with all its names), top-level port bits and
+leaf instances whose pins connect to a net or to a constant. Which instance types are library
+cells is decided later, against the liberty.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import NetlistError
+
+_TOKEN = re.compile(r"""
+    (?P<skip>\s+|//[^\n]*|/\*.*?\*/|\(\*.*?\*\))
+  | (?P<esc>\\\S+)
+  | (?P<num>\d*\s*'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d+)
+  | (?P<id>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<punct>[()\[\]{},;.:=#])
+  | (?P<other>\S)
+""", re.S | re.X)
+
+_DECLARATIONS = {"input", "output", "inout", "wire", "reg", "tri", "supply0", "supply1",
+                 "wand", "wor"}
+
+
+@dataclass(frozen=True)
+class PortBit:
+    """One bit of a top-level port: its name (``din[3]``), direction and net."""
+
+    name: str
+    direction: str
+    net: int
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A leaf instance: hierarchical name, cell type, and per pin a net index or a constant
+    ('0', '1', 'x' or 'z')."""
+
+    name: str
+    cell: str
+    pins: dict[str, int | str]
+
+
+@dataclass
+class Netlist:
+    """A flattened netlist: nets ``0..len(net_names)-1``, port bits, leaf instances."""
+
+    path: Path
+    top: str
+    net_names: list[list[str]]
+    net_constant: dict[int, str]
+    ports: list[PortBit]
+    instances: list[Instance]
+
+    @property
+    def net_count(self) -> int:
+        return len(self.net_names)
+
+
+@dataclass
+class _Module:
+    name: str
+    port_order: list[str] = field(default_factory=list)
+    ranges: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    directions: dict[str, str] = field(default_factory=dict)
+    assigns: list[tuple[list, list, int]] = field(default_factory=list)
+    instances: list[tuple[str, str, dict[str, list], int]] = field(default_factory=list)
+
+
+class _Tokens:
+    def __init__(self, text: str, path: Path):
+        self.path = path
+        self.text = text
+        self.items: list[tuple[str, str, int]] = []
+        pos = 0
+        for match in _TOKEN.finditer(text):
+            if match.start() != pos:
+                self._fail_at(pos, f"unexpected character {text[pos]!r}")
+            pos = match.end()
+            kind = match.lastgroup
+            if kind == "skip":
+                continue
+            value = match.group(kind)
+            if kind == "esc":
+                kind, value = "id", value[1:]
+            elif kind == "num":
+                value = re.sub(r"\s+", "", value)
+            self.items.append((kind, value, match.start()))
+        if pos != len(text):
+            self._fail_at(pos, f"unexpected character {text[pos]!r}")
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.pos = 0
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+    def _fail_at(self, offset: int, message: str):
+        line = self.text.count("\n", 0, offset) + 1
+        raise NetlistError(f"{self.path}:{line}: {message}")
+
+    def fail(self, message: str):
+        offset = self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
+        raise NetlistError(f"{self.path}:{self.line(offset)}: {message}")
+
+    def peek(self) -> str | None:
+        return self.items[self.pos][1] if self.pos < len(self.items) else None
+
+    def peek_kind(self) -> str | None:
+        return self.items[self.pos][0] if self.pos < len(self.items) else None
+
+    def offset(self) -> int:
+        return self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
+
+    def take(self) -> str:
+        if self.pos >= len(self.items):
+            self.fail("unexpected end of file")
+        value = self.items[self.pos][1]
+        self.pos += 1
+        return value
+
+    def expect(self, value: str) -> None:
+        got = self.take()
+        if got != value:
+            self.pos -= 1
+            self.fail(f"expected {value!r}, found {got!r}")
+
+    def identifier(self) -> str:
+        if self.peek_kind() != "id":
+            self.fail(f"expected a name, found {self.peek()!r}")
+        return self.take()
+
+    def integer(self) -> int:
+        if self.peek_kind() != "num" or not self.peek().isdigit():
+            self.fail(f"expected a number, found {self.peek()!r}")
+        return int(self.take())
+
+
+def _constant_bits(text: str) -> list[str]:
+    """MSB-first bits of a Verilog number ('0', '1', 'x', 'z')."""
+    if "'" not in text:
+        return list(format(int(text), "032b"))
+    size_text, rest = text.split("'", 1)
+    rest = rest.lstrip("sS")
+    base, digits = rest[0].lower(), rest[1:].replace("_", "").lower().replace("?", "z")
+    per_digit = {"b": 1, "o": 3, "h": 4}.get(base)
+    if base == "d":
+        bits = list(format(int(digits), "b")) if digits not in ("x", "z") else [digits]
+    else:
+        bits = []
+        for digit in digits:
+            if digit in "xz":
+                bits.extend(digit * per_digit)
+            else:
+                bits.extend(format(int(digit, 16 if base == "h" else 8 if base == "o" else 2),
+                                   f"0{per_digit}b"))
+    width = int(size_text) if size_text else max(len(bits), 32)
+    fill = bits[0] if bits and bits[0] in "xz" else "0"
+    if len(bits) < width:
+        bits = [fill] * (width - len(bits)) + bits
+    return bits[-width:]
+
+
+class _Parser:
+    """Parses all modules of a file into _Module records (expressions kept symbolic)."""
+
+    def __init__(self, text: str, path: Path):
+        self.tokens = _Tokens(text, path)
+        self.modules: dict[str, _Module] = {}
+
+    def parse(self) -> dict[str, _Module]:
+        tk = self.tokens
+        while tk.peek() is not None:
+            word = tk.take()
+            if word in ("module", "macromodule"):
+                module = self._module()
+                self.modules[module.name] = module
+            elif word == "`":
+                tk.fail("compiler directives are not supported in a netlist")
+            else:
+                tk.pos -= 1
+                tk.fail(f"expected 'module', found {word!r}")
+        return self.modules
+
+    def _module(self) -> _Module:
+        tk = self.tokens
+        module = _Module(tk.identifier())
+        if tk.peek() == "#":
+            tk.fail("parameterised modules are not supported in a mapped netlist")
+        if tk.peek() == "(":
+            tk.take()
+            direction = None
+            rng = None
+            while tk.peek() != ")":
+                if tk.peek() in ("input", "output", "inout"):
+                    direction = tk.take()
+                    rng = None
+                    while tk.peek() in ("wire", "reg", "signed"):
+                        tk.take()
+                    if tk.peek() == "[":
+                        rng = self._range()
+                name = tk.identifier()
+                module.port_order.append(name)
+                if direction:
+                    module.directions[name] = direction
+                    module.ranges[name] = rng
+                if tk.peek() == ",":
+                    tk.take()
+            tk.expect(")")
+        tk.expect(";")
+        while True:
+            word = tk.peek()
+            if word is None:
+                tk.fail(f"module {module.name}: missing endmodule")
+            if word == "endmodule":
+                tk.take()
+                return module
+            if word in _DECLARATIONS:
+                self._declaration(module)
+            elif word == "assign":
+                offset = tk.offset()
+                tk.take()
+                lhs = self._expression()
+                tk.expect("=")
+                rhs = self._expression()
+                tk.expect(";")
+                module.assigns.append((lhs, rhs, offset))
+            elif word in ("parameter", "localparam", "defparam", "genvar"):
+                while tk.take() != ";":
+                    pass
+            elif word in ("always", "initial", "function", "task", "generate"):
+                tk.fail(f"module {module.name}: behavioural '{word}' in the netlist; power "
+                        "needs a netlist mapped to library cells (synthesise it first)")
+            elif tk.peek_kind() == "id":
+                self._instance(module)
+            else:
+                tk.fail(f"unexpected {word!r}")
+
+    def _range(self) -> tuple[int, int]:
+        tk = self.tokens
+        tk.expect("[")
+        msb = tk.integer()
+        tk.expect(":")
+        lsb = tk.integer()
+        tk.expect("]")
+        return msb, lsb
+
+    def _declaration(self, module: _Module) -> None:
+        tk = self.tokens
+        kind = tk.take()
+        while tk.peek() in ("wire", "reg", "signed", "scalared", "vectored"):
+            tk.take()
+        rng = self._range() if tk.peek() == "[" else None
+        while True:
+            name = tk.identifier()
+            if kind in ("input", "output", "inout"):
+                module.directions[name] = kind
+                module.ranges[name] = rng
+                if name not in module.port_order:
+                    tk.fail(f"module {module.name}: {kind} {name!r} is not in the port list")
+            elif name not in module.ranges or module.ranges[name] is None:
+                module.ranges[name] = rng
+            if tk.peek() == "=":
+                tk.fail("net declaration assignments are not supported; use assign")
+            if tk.peek() == ",":
+                tk.take()
+                continue
+            tk.expect(";")
+            return
+
+    def _expression(self) -> list:
+        """A symbolic expression: list of parts, each ('net', name, msb, lsb|None) or
+        ('const', bits) or ('concat', parts...) flattened to a part list (MSB first)."""
+        tk = self.tokens
+        if tk.peek() == "{":
+            tk.take()
+            if tk.peek_kind() == "num" and tk.items[tk.pos + 1][1] == "{":
+                count = int(tk.take())
+                tk.expect("{")
+                inner = self._expression_list("}")
+                tk.expect("}")
+                return inner * count
+            parts = self._expression_list("}")
+            tk.expect("}")
+            return parts
+        if tk.peek_kind() == "num":
+            return [("const", _constant_bits(tk.take()))]
+        name = tk.identifier()
+        if tk.peek() == "[":
+            tk.take()
+            msb = tk.integer()
+            lsb = None
+            if tk.peek() == ":":
+                tk.take()
+                lsb = tk.integer()
+            tk.expect("]")
+            return [("net", name, msb, lsb if lsb is not None else msb)]
+        return [("net", name, None, None)]
+
+    def _expression_list(self, end: str) -> list:
+        parts = []
+        while True:
+            parts.extend(self._expression())
+            if self.tokens.peek() == ",":
+                self.tokens.take()
+                continue
+            if self.tokens.peek() != end:
+                self.tokens.fail(f"expected ',' or {end!r}")
+            return parts
+
+    def _instance(self, module: _Module) -> None:
+        tk = self.tokens
+        offset = tk.offset()
+        cell = tk.identifier()
+        if tk.peek() == "#":
+            tk.take()
+            tk.expect("(")
+            depth = 1
+            while depth:
+                token = tk.take()
+                depth += token == "("
+                depth -= token == ")"
+        name = tk.identifier()
+        if tk.peek() == "[":
+            tk.fail("instance arrays are not supported")
+        tk.expect("(")
+        pins: dict[str, list] = {}
+        while tk.peek() != ")":
+            if tk.peek() != ".":
+                tk.fail(f"instance {name}: only named port connections (.PIN(net)) are "
+                        "supported")
+            tk.take()
+            pin = tk.identifier()
+            tk.expect("(")
+            pins[pin] = [] if tk.peek() == ")" else self._expression()
+            tk.expect(")")
+            if tk.peek() == ",":
+                tk.take()
+        tk.expect(")")
+        tk.expect(";")
+        module.instances.append((cell, name, pins, offset))
+
+
+class _Flattener:
+    """Turns the top module (and submodules defined in the file) into a flat Netlist."""
+
+    def __init__(self, modules: dict[str, _Module], tokens: _Tokens):
+        self.modules = modules
+        self.tokens = tokens
+        self.parent: list[int] = []
+        self.names: list[list[str]] = []
+        self.constant: dict[int, str] = {}
+        self.instances: list[tuple[str, str, dict[str, list]]] = []
+
+    def _new(self, name: str) -> int:
+        self.parent.append(len(self.parent))
+        self.names.append([name])
+        return len(self.parent) - 1
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+            self.names[ra].extend(self.names[rb])
+            self.names[rb] = []
+
+    def _fail(self, offset: int, message: str):
+        raise NetlistError(f"{self.tokens.path}:{self.tokens.line(offset)}: {message}")
+
+    def elaborate(self, module: _Module, prefix: str,
+                  bindings: dict[str, list] | None, depth: int = 0) -> dict[str, dict[int, int]]:
+        if depth > 64:
+            raise NetlistError(f"{self.tokens.path}: module hierarchy deeper than 64 (recursive "
+                               f"instantiation of {module.name}?)")
+        nets: dict[str, dict[int, int]] = {}
+
+        def bits_of(name: str) -> dict[int, int]:
+            if name not in nets:
+                rng = module.ranges.get(name)
+                indices = [0] if rng is None else list(
+                    range(rng[0], rng[1] - 1, -1) if rng[0] >= rng[1] else range(rng[0], rng[1] + 1))
+                vector = rng is not None
+                nets[name] = {i: self._new(f"{prefix}{name}[{i}]" if vector else f"{prefix}{name}")
+                              for i in indices}
+            return nets[name]
+
+        def resolve(parts: list, offset: int) -> list:
+            """MSB-first list of node ids or constant characters."""
+            out = []
+            for part in parts:
+                if part[0] == "const":
+                    out.extend(part[1])
+                    continue
+                _, name, msb, lsb = part
+                bits = bits_of(name)
+                rng = module.ranges.get(name)
+                if msb is None:
+                    order = list(bits)  # declaration order is MSB first
+                    out.extend(bits[i] for i in order)
+                else:
+                    if rng is None and (msb, lsb) != (0, 0):
+                        self._fail(offset, f"bit select {name}[{msb}] of a scalar net")
+                    step = -1 if msb >= lsb else 1
+                    for i in range(msb, lsb + step, step):
+                        if i not in bits:
+                            self._fail(offset, f"{name}[{i}] is outside the declared range")
+                        out.append(bits[i])
+            return out
+
+        for name in module.ranges:
+            bits_of(name)
+        if bindings is not None:
+            for port in module.port_order:
+                actual = bindings.get(port)
+                if actual is None:
+                    continue
+                formal = [bits_of(port)[i] for i in bits_of(port)]
+                self._connect(formal, actual)
+        for lhs, rhs, offset in module.assigns:
+            self._connect(resolve(lhs, offset), resolve(rhs, offset))
+        for cell, name, pins, offset in module.instances:
+            resolved = {pin: resolve(expr, offset) for pin, expr in pins.items()}
+            if cell in self.modules:
+                self.elaborate(self.modules[cell], f"{prefix}{name}/", resolved, depth + 1)
+            else:
+                self.instances.append((f"{prefix}{name}", cell, resolved))
+        return nets
+
+    def _connect(self, left: list, right: list) -> None:
+        # Verilog aligns at the LSB; the shorter side is zero-extended.
+        for i in range(1, max(len(left), len(right)) + 1):
+            a = left[-i] if i <= len(left) else "0"
+            b = right[-i] if i <= len(right) else "0"
+            if isinstance(a, int) and isinstance(b, int):
+                self.union(a, b)
+            elif isinstance(a, int) and b in "01":
+                self.constant[a] = b
+            elif isinstance(b, int) and a in "01":
+                self.constant[b] = a
+
+
+def read_netlist(path: Path | str, top: str | None = None) -> Netlist:
+    """Read a structural Verilog netlist and flatten ``top`` (default: the one module that no
+    other module instantiates). Raises NetlistError on syntax errors or a missing top."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise NetlistError(f"{path}: cannot read netlist ({exc.strerror or exc})") from None
+    parser = _Parser(text, path)
+    modules = parser.parse()
+    if not modules:
+        raise NetlistError(f"{path}: no module in the netlist")
+    if top is None:
+        used = {cell for m in modules.values() for cell, _, _, _ in m.instances}
+        roots = [name for name in modules if name not in used]
+        if len(roots) != 1:
+            raise NetlistError(f"{path}: cannot tell the top module among {sorted(roots)}; "
+                               "name it")
+        top = roots[0]
+    if top not in modules:
+        raise NetlistError(f"{path}: no module {top!r} (modules: {', '.join(sorted(modules))})")
+    flat = _Flattener(modules, parser.tokens)
+    top_nets = flat.elaborate(modules[top], "", None)
+    module = modules[top]
+    # Compress the union-find into dense net indices.
+    index: dict[int, int] = {}
+    for node in range(len(flat.parent)):
+        root = flat.find(node)
+        if root not in index:
+            index[root] = len(index)
+    names: list[list[str]] = [[] for _ in index]
+    for root, i in index.items():
+        names[i] = flat.names[root]
+    constant: dict[int, str] = {}
+    for node, value in flat.constant.items():
+        net = index[flat.find(node)]
+        if constant.get(net, value) != value:
+            raise NetlistError(f"{path}: net {names[net][0]} is tied to both 0 and 1")
+        constant[net] = value
+    ports = []
+    for port in module.port_order:
+        direction = module.directions.get(port)
+        if direction is None:
+            raise NetlistError(f"{path}: port {port!r} of {top} has no direction")
+        bits = top_nets[port]
+        vector = module.ranges.get(port) is not None
+        for i, node in bits.items():
+            ports.append(PortBit(name=f"{port}[{i}]" if vector else port, direction=direction,
+                                 net=index[flat.find(node)]))
+    instances = []
+    for name, cell, pins in flat.instances:
+        connections: dict[str, int | str] = {}
+        for pin, bits in pins.items():
+            if not bits:
+                continue
+            if len(bits) != 1:
+                raise NetlistError(f"{path}: instance {name} ({cell}) pin {pin} is connected to "
+                                   f"{len(bits)} bits; cell pins are single bits")
+            bit = bits[0]
+            connections[pin] = index[flat.find(bit)] if isinstance(bit, int) else bit
+        instances.append(Instance(name=name, cell=cell, pins=connections))
+    return Netlist(path=path, top=top, net_names=names, net_constant=constant, ports=ports,
+                   instances=instances)

@@ -1,0 +1,1 @@
+"""Verification runs of generated cores against the golden model (cocotb, gate level)."""

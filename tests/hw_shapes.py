@@ -1,0 +1,124 @@
+"""Named model shapes for hardware regression: each covers a corner of the generator.
+
+Weights are random (fixed seeds) and thresholds calibrated on random inputs, so counts
+spread over 0..T. ``SHAPES`` maps a name to (descriptor dict, lanes, options).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sparrow.model import Model, model_from_dict
+from sparrow.model.random_model import calibrate, random_weights
+
+
+def _conv(name, out, k, *, stride=1, padding=0, wb=8, role=None):
+    d = {"name": name, "kind": "conv1d", "out_channels": out, "kernel": k, "stride": stride,
+         "padding": padding, "weight_bits": wb, "bias_bits": 16}
+    if role:
+        d["role"] = role
+    return d
+
+
+def _dense(name, out, *, wb=8, role=None):
+    d = {"name": name, "kind": "dense", "out_features": out, "weight_bits": wb,
+         "bias_bits": 16}
+    if role:
+        d["role"] = role
+    return d
+
+
+def _pool(name, k, stride=None):
+    return {"name": name, "kind": "maxpool1d", "kernel": k, "stride": stride or k}
+
+
+def _desc(t, c, length, layers, *, bits=8, signed=True):
+    return {"name": "shape", "timesteps": t,
+            "input": {"channels": c, "length": length, "bits": bits, "signed": signed},
+            "layers": layers}
+
+
+OUT = "output"
+
+# name: (descriptor, lanes, calibration: pow2 probability, per-channel probability,
+#        weight skew ("uniform" | "negative"))
+SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
+    "t1_conv_pool_dense": (_desc(1, 1, 24, [_conv("c1", 4, 3, padding=1), _pool("p1", 2),
+                                            _dense("fc", 3, role=OUT)]), 2, {}),
+    "t255_dense_only": (_desc(255, 2, 10, [_dense("d1", 6), _dense("d2", 5),
+                                           _dense("fc", 4, role=OUT)]), 4, {}),
+    "t63_conv_only": (_desc(63, 1, 19, [_conv("c1", 5, 3, padding=1), _conv("c2", 3, 5),
+                                        _conv("out", 2, 3, stride=2, role=OUT)]), 8, {}),
+    "divide_theta_p3": (_desc(15, 1, 20, [_conv("c1", 8, 3, padding=1), _pool("p1", 2),
+                                          _dense("fc", 4, role=OUT)]), 3, {"pow2": 0.0}),
+    "per_channel_theta": (_desc(7, 2, 16, [_conv("c1", 6, 3), _conv("c2", 5, 3),
+                                           _dense("fc", 3, role=OUT)]), 4,
+                          {"pow2": 0.0, "per_channel": 1.0}),
+    "one_channel_odd_length": (_desc(15, 1, 37, [_conv("c1", 3, 5, stride=2, padding=2),
+                                                 _pool("p1", 3), _dense("fc", 3, role=OUT)]),
+                               1, {}),
+    "three_channel_input": (_desc(7, 3, 21, [_conv("c1", 4, 3, padding=1), _pool("p1", 3),
+                                             _dense("fc", 5, role=OUT)]), 2, {}),
+    "dense_only_p8": (_desc(31, 1, 30, [_dense("d1", 12), _dense("d2", 9),
+                                        _dense("fc", 5, role=OUT)]), 8, {}),
+    "conv_to_conv_output": (_desc(15, 2, 13, [_conv("c1", 4, 3, padding=1),
+                                              _conv("out", 3, 13, role=OUT)]), 4, {}),
+    "weights_2bit": (_desc(15, 1, 20, [_conv("c1", 4, 3, wb=2), _pool("p1", 2),
+                                       _dense("fc", 3, wb=2, role=OUT)]), 2, {}),
+    "weights_8bit_wide_fan_in": (_desc(15, 4, 16, [_conv("c1", 8, 5, padding=2),
+                                                   _dense("fc", 4, role=OUT)]), 8, {}),
+    "negative_heavy": (_desc(15, 1, 24, [_conv("c1", 5, 3), _pool("p1", 2),
+                                         _dense("d1", 6), _dense("fc", 3, role=OUT)]), 4,
+                       {"skew": "negative"}),
+    "p4_seven_channels": (_desc(7, 1, 18, [_conv("c1", 7, 3, padding=1), _pool("p1", 2),
+                                           _conv("c2", 6, 3), _dense("fc", 5, role=OUT)]), 4,
+                          {}),
+    "p1_overlapping_pool": (_desc(3, 1, 15, [_conv("c1", 2, 2), _pool("p1", 3, 1),
+                                             _dense("fc", 2, role=OUT)]), 1, {}),
+    "p8_three_channels": (_desc(15, 1, 12, [_conv("c1", 3, 3), _dense("fc", 3, role=OUT)]),
+                          8, {}),
+    "unsigned_12bit_input": (_desc(15, 1, 16, [_conv("c1", 4, 3), _dense("fc", 3, role=OUT)],
+                                   bits=12, signed=False), 2, {}),
+    "wide_padding": (_desc(7, 1, 9, [_conv("c1", 3, 5, padding=4), _dense("fc", 3, role=OUT)]),
+                     2, {}),
+    "stride3_conv": (_desc(15, 2, 25, [_conv("c1", 5, 4, stride=3, padding=1),
+                                       _dense("fc", 3, role=OUT)]), 4, {}),
+    "t2_divide": (_desc(2, 1, 14, [_conv("c1", 3, 3), _dense("d1", 4),
+                                   _dense("fc", 2, role=OUT)]), 2, {"pow2": 0.0}),
+    "dense_first_multichannel": (_desc(7, 2, 9, [_dense("d1", 7), _dense("fc", 3, role=OUT)]),
+                                 3, {}),
+    "deep_six_layers": (_desc(15, 1, 40, [_conv("c1", 4, 5, padding=2), _pool("p1", 2),
+                                          _conv("c2", 6, 3, padding=1), _pool("p2", 2),
+                                          _dense("d1", 8), _dense("fc", 4, role=OUT)]), 4, {}),
+    "mixed_fire_modes": (_desc(31, 1, 20, [_conv("c1", 4, 3), _dense("d1", 6),
+                                           _dense("fc", 3, role=OUT)]), 2, {"pow2": [1.0, 0.0]}),
+}
+
+
+def build_shape(name: str, seed: int = 0) -> tuple[Model, int]:
+    """The model of shape ``name`` (deterministic) and its lane count."""
+    desc, lanes, opts = SHAPES[name]
+    rng = np.random.default_rng(sum(map(ord, name)) + seed)
+    weights = random_weights(desc, rng)
+    if opts.get("skew") == "negative":
+        # Mostly negative weights and biases: many V below zero, clamped to 0 by fire.
+        for key, value in weights.items():
+            weights[key] = np.where(value > 0, -value, value) + (value > 0) * (value // 4)
+    model = calibrate(desc, weights, rng, pow2=opts.get("pow2", 1.0),
+                      per_channel=opts.get("per_channel", 0.0))
+    return model, lanes
+
+
+def random_inputs(model: Model, n: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(model.input.min_value, model.input.max_value + 1,
+                        size=(n, *model.input.shape))
+
+
+def with_timesteps(model: Model, timesteps: int) -> Model:
+    """The same network with another T (weights and thresholds unchanged)."""
+    desc = model.to_dict()
+    desc["timesteps"] = timesteps
+    return model_from_dict(desc, model.weights_dict())

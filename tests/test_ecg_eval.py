@@ -1,0 +1,139 @@
+"""The checked-in ECG reference model on real beats through the golden model, the metrics
+(closed-form cases), the T sweep outputs, and the checked-in metrics being current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sparrow.ecg import data
+from sparrow.ecg.evaluate import evaluate_beats, sweep_rows, write_sweep
+from sparrow.ecg.metrics import class_report
+from sparrow.errors import SparrowError
+from sparrow.model import load_model, run
+
+REPO = Path(__file__).resolve().parents[1]
+MITDB = REPO / ".." / "shared" / "data" / "mitdb"
+ECG = REPO / "examples" / "ecg"
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ecg-cache")
+
+
+@pytest.fixture(scope="module")
+def intra_test(cache):
+    return data.load_split("intra", MITDB, cache_dir=cache)[1]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_model(ECG / "ecg.toml")
+
+
+def test_class_report_closed_form():
+    labels = np.array([0, 0, 0, 0, 1, 1, 2, 3, 4, 4])
+    preds = np.array([0, 0, 0, 1, 1, 0, 2, 2, 4, 4])
+    r = class_report(labels, preds)
+    assert r.confusion[0].tolist() == [3, 1, 0, 0, 0]
+    assert r.confusion[3].tolist() == [0, 0, 1, 0, 0]
+    assert r.accuracy == 0.7
+    # N: 3 of 4 found, 3 of 4 predicted N are N; S: 1 of 2, 1 of 2; F: none found, none
+    # predicted (+P undefined); V: 1 of 1 found, 1 of 2 predicted V are V.
+    assert r.se.tolist()[:3] == [0.75, 0.5, 1.0] and r.ppv.tolist()[:3] == [0.75, 0.5, 0.5]
+    assert r.se[3] == 0.0 and np.isnan(r.ppv[3])
+    d = r.to_dict()
+    assert d["per_class"]["F"] == {"beats": 1, "se": 0.0, "ppv": None}
+
+
+def test_reference_model_meets_the_hardware_constraints(reference):
+    m = reference
+    assert m.name == "ecg"
+    assert (m.input.channels, m.input.length, m.input.bits, m.input.signed) == (1, 180, 8, True)
+    kinds = [layer.kind for layer in m.layers]
+    assert set(kinds) <= {"conv1d", "maxpool1d", "dense"}
+    assert 2 <= kinds.count("conv1d") <= 3 and kinds.count("dense") == 2
+    assert m.layers[-1].kind == "dense" and m.num_classes == 5
+    assert m.n_weights <= 5000
+    for layer in m.layers:
+        if layer.has_weights:
+            assert layer.weight_bits <= 8 and layer.bias_bits <= 16
+        if layer.fires:
+            assert layer.theta_is_pow2
+
+
+def test_reference_model_intra_patient_accuracy(reference, intra_test):
+    """>= 98.0 % 5-class accuracy on the held-out intra-patient beats (golden model)."""
+    result = run(reference, intra_test.x)
+    accuracy = float(np.mean(result.predictions == intra_test.y))
+    assert accuracy >= 0.98, f"{accuracy:.4%}"
+
+
+def test_checked_in_metrics_are_current(reference, intra_test, cache):
+    """examples/ecg/metrics.json says what the golden model computes now, for both splits."""
+    metrics = json.loads((ECG / "metrics.json").read_text())
+    ev = evaluate_beats(reference, intra_test, "intra").to_dict()
+    for key in ("accuracy", "confusion_matrix_rows_true_cols_predicted", "per_class",
+                "spike_rate_mean", "synops_per_inference_mean", "macs_per_inference",
+                "parameters", "timesteps"):
+        assert metrics["intra"][key] == ev[key], key
+    inter_model = load_model(ECG / "ecg_ds1.toml")
+    _, ds2 = data.load_split("inter", MITDB, cache_dir=cache)
+    inter = evaluate_beats(inter_model, ds2, "inter").to_dict()
+    assert inter["beats"] == len(ds2) and set(np.unique(ds2.record)) == {int(r) for r in data.DS2}
+    for key in ("accuracy", "confusion_matrix_rows_true_cols_predicted", "per_class"):
+        assert metrics["inter"][key] == inter[key], key
+
+
+def sweep_models() -> list:
+    return [load_model(ECG / "sweep" / f"ecg_t{t}.toml") for t in (1, 3, 7, 15)]
+
+
+def test_sweep_t15_is_the_reference_model(reference):
+    """The sweep's T = 15 run and the reference training run (separate processes, same
+    seed) produced the same weights and thresholds."""
+    t15 = sweep_models()[-1]
+    for key, arr in reference.weights_dict().items():
+        assert np.array_equal(t15.weights_dict()[key], arr), key
+    for a, b in zip(t15.layers, reference.layers):
+        assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
+
+
+def test_sweep_writes_table_json_and_plot(reference, intra_test, tmp_path):
+    models = sweep_models()
+    subset = intra_test.take(np.arange(0, len(intra_test), 10))
+    evaluations = [evaluate_beats(m, subset, "intra") for m in models]
+    paths = write_sweep(evaluations, tmp_path, "test")
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = json.loads(paths["json"].read_text())["rows"]
+    assert [r["timesteps"] for r in rows] == [1, 3, 7, 15]
+    for ev in evaluations:
+        row = next(r for r in rows if r["timesteps"] == ev.model.timesteps)
+        assert row["accuracy"] == round(float(np.mean(ev.predictions == subset.y)), 6)
+        # MACs do not depend on T (SSF reads each weight once); effective synops cannot
+        # exceed them.
+        assert row["macs_per_inference"] == reference.macs
+        assert 0 < row["synops_per_inference_mean"] <= reference.macs
+        assert 0 < row["spike_rate_mean"] < 1
+    table = paths["table"].read_text().splitlines()
+    assert len(table) == 2 + 4 and table[2].startswith("| 1 |")
+
+
+def test_checked_in_sweep_is_current(intra_test):
+    rows = json.loads((ECG / "sweep" / "sweep.json").read_text())["rows"]
+    models = {m.timesteps: m for m in sweep_models()}
+    fresh = sweep_rows([evaluate_beats(models[r["timesteps"]], intra_test, "intra")
+                        for r in rows])
+    assert fresh == rows
+
+
+def test_evaluate_rejects_a_non_ecg_model():
+    tiny = load_model(REPO / "examples" / "tiny" / "tiny.toml")
+    with pytest.raises(SparrowError, match="input must be 1 x 180"):
+        evaluate_beats(tiny, data.BeatSet(np.zeros((1, 1, 180), np.int8), np.zeros(1, int),
+                                          np.zeros(1, int), np.zeros(1, int)))

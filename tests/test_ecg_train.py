@@ -1,0 +1,143 @@
+"""Training: a smoke run on real beats, bit-exactness of the training side's integer model
+against the golden model, determinism, and the quantization-aware forward pass."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed: `./setup.sh train` installs torch==2.13.0")
+
+from sparrow.ecg import data  # noqa: E402
+from sparrow.ecg.network import SSFNet, integer_scores  # noqa: E402
+from sparrow.ecg.train import (DEFAULT_LAYERS, TrainConfig, skeleton, train,  # noqa: E402
+                               train_timesteps, write_result)
+from sparrow.model import load_model, model_from_dict, run  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+MITDB = REPO / ".." / "shared" / "data" / "mitdb"
+REFERENCE = REPO / "examples" / "ecg" / "ecg.toml"
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
+# Two records with all of N, S, V and F beats; one epoch per phase.
+SMOKE = TrainConfig(records=("100", "208"), float_epochs=1, qat_epochs=1)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ecg-cache")
+
+
+@pytest.fixture(scope="module")
+def smoke(cache):
+    return train(SMOKE, data_dir=MITDB, cache_dir=cache, progress=lambda _: None)
+
+
+def test_smoke_training_exports_a_valid_hardware_model(smoke):
+    m = smoke.model
+    assert m.name == "ecg" and m.timesteps == 15
+    assert (m.input.channels, m.input.length, m.input.bits, m.input.signed) == (1, 180, 8, True)
+    assert [layer.kind for layer in m.layers] == [d["kind"] for d in DEFAULT_LAYERS]
+    for layer in m.layers:
+        if layer.has_weights:
+            assert layer.weight_bits == 8 and layer.bias_bits == 16
+            assert -128 <= layer.weight.min() and layer.weight.max() <= 127
+            # Every weight range is used: the scale is set by the largest weight.
+            assert np.abs(layer.weight).max() >= 64
+        if layer.fires:
+            assert layer.theta_is_pow2
+
+
+def test_smoke_golden_model_equals_training_predictions(smoke, cache):
+    _, test = data.load_split("intra", MITDB, cache_dir=cache, records=SMOKE.records)
+    assert np.array_equal(smoke.test_labels, test.y)
+    golden = run(smoke.model, test.x)
+    assert np.array_equal(golden.predictions, smoke.test_predictions)
+    assert float(np.mean(golden.predictions == test.y)) == smoke.test_accuracy
+
+
+def test_write_result_round_trips(smoke, tmp_path):
+    path = write_result(smoke, tmp_path / "m.toml")
+    loaded = load_model(path)
+    for key, arr in smoke.model.weights_dict().items():
+        assert np.array_equal(loaded.weights_dict()[key], arr)
+    for a, b in zip(loaded.layers, smoke.model.layers):
+        assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
+    log = json.loads((tmp_path / "m.train.json").read_text())
+    assert log["integer_test_accuracy"] == smoke.test_accuracy
+    assert [e["phase"] for e in log["epochs"]] == ["float", "qat T=15"]
+
+
+def test_training_is_deterministic_and_each_t_independent(smoke, cache):
+    """The same seed gives the same weights; a T trained inside a sweep equals it trained
+    alone (each quantization-aware phase reseeds its batch order)."""
+    results = train_timesteps(SMOKE, (3, 15), data_dir=MITDB, cache_dir=cache,
+                              progress=lambda _: None)
+    assert [r.model.timesteps for r in results] == [3, 15]
+    for key, arr in smoke.model.weights_dict().items():
+        assert np.array_equal(results[1].model.weights_dict()[key], arr), key
+    assert not np.array_equal(results[0].model.weights_dict()["conv2.weight"],
+                              smoke.model.weights_dict()["conv2.weight"])
+
+
+def test_quantization_aware_forward_is_the_integer_model(cache):
+    """The network trained in the QAT phase computes exactly the exported integer model:
+    its logits divided by the output scale are the golden model's scores."""
+    beats = data.load_beats(MITDB, records=("208",), cache_dir=cache)
+    x = beats.x[:600]
+    torch.manual_seed(3)
+    net = SSFNet(skeleton(replace(SMOKE, timesteps=7)))
+    net.calibrate(torch.as_tensor(x, dtype=torch.float32))
+    net.to_qat(7)
+    desc, arrays = net.export()
+    model = model_from_dict(desc, arrays)
+    net.eval()
+    with torch.no_grad():
+        logits = net(torch.as_tensor(x, dtype=torch.float32)).double()
+        _, _, scale, _ = net.quantized(model.output)
+    golden = run(model, x)
+    assert np.array_equal(np.round(logits.numpy() / float(scale[0])).astype(np.int64),
+                          golden.scores)
+    # The untrained network already fires in every hidden layer (calibration works).
+    assert all(s.spikes.sum() > 0 for s in golden.layers[:-1] if s.kind != "maxpool1d")
+
+
+def test_reference_model_training_side_scores_equal_golden(cache):
+    """The checked-in model on every intra-patient test beat: the training side's integer
+    evaluation (torch) and the golden model (numpy) give the same scores, one by one."""
+    model = load_model(REFERENCE)
+    x, _ = data.intra_test_beats(MITDB, cache_dir=cache)
+    assert np.array_equal(integer_scores(model, x), run(model, x).scores)
+
+
+def test_cli_train_smoke(tmp_path, cache):
+    out = tmp_path / "cli" / "ecg.toml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sparrow.ecg", "train", "--data", str(MITDB), "--cache-dir",
+         str(cache), "--records", "100", "208", "--float-epochs", "1", "--qat-epochs", "1",
+         "--timesteps", "3", "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert load_model(out).timesteps == 3
+    assert (tmp_path / "cli" / "ecg.train.json").is_file()
+    assert "accuracy:" in proc.stdout
+
+
+@pytest.mark.slow
+def test_reference_model_regenerates_identically(cache):
+    """The documented command's configuration (TrainConfig defaults) retrains the checked-in
+    weights exactly (minutes of CPU). Float rounding in torch's CPU kernels may differ with
+    another torch build or CPU instruction set; on such a machine this test reports it."""
+    result = train(TrainConfig(), data_dir=MITDB, cache_dir=cache, progress=lambda _: None)
+    reference = load_model(REFERENCE)
+    for key, arr in reference.weights_dict().items():
+        assert np.array_equal(result.model.weights_dict()[key], arr), key
+    for a, b in zip(result.model.layers, reference.layers):
+        assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
