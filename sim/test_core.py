@@ -12,6 +12,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
+from cocotb.utils import get_sim_time
 
 from sparrow_tb.drivers import ConfigDriver, SampleDriver
 from sparrow_tb.job import TbJob
@@ -77,12 +78,16 @@ async def inferences_match_golden(dut):
         for x in inputs:
             await driver.send(_time_major(x))
 
+    # The inference window (ns) for activity-based power: from the moment the first sample
+    # may be offered to the rising edge that hands over the last result.
+    start_ns = get_sim_time("ns")
     feeder = cocotb.start_soon(feed())
     observed = []
     for i in range(len(inputs)):
         seen = await monitor.receive()
         observed.append(seen)
         board.check(i, seen)
+    end_ns = get_sim_time("ns") - job.clock_period_ns / 2   # receive() returns at the falling edge
     await feeder
 
     diagnosis = []
@@ -94,7 +99,7 @@ async def inferences_match_golden(dut):
         diagnosis.append(where or "all traced activations match: the output layer differs")
     with open(job.results, "w") as f:
         json.dump({"observed": [o.__dict__ for o in observed], "errors": board.errors,
-                   "diagnosis": diagnosis}, f)
+                   "diagnosis": diagnosis, "window_ns": [start_ns, end_ns]}, f)
     assert not board.errors, "\n".join(diagnosis + board.errors[:20])
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from cocotb_tools.runner import Icarus, get_runner
 
 from ..errors import SparrowError
 from ..export import REPO_ROOT
@@ -28,6 +29,14 @@ from .tools import simulator_env
 
 SIM_DIR = REPO_ROOT / "sim"
 TEST_MODULE = "test_core"
+
+
+class IcarusKeepingDumps(Icarus):
+    """cocotb's Icarus runner without waves passes ``vvp -none``, which silences every
+    ``$dumpfile``; this one asks for VCD instead, for Sparrow's dumper module."""
+
+    def _test_command(self):
+        return [["-vcd" if a == "-none" else a for a in cmd] for cmd in super()._test_command()]
 
 
 @dataclass
@@ -44,6 +53,7 @@ class RtlSimResult:
     build_seconds: float
     run_seconds: float
     log: Path
+    window_ns: tuple[float, float] | None = None   # first sample offered .. last result (ns)
 
     @property
     def passed(self) -> bool:
@@ -82,15 +92,22 @@ def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
 def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                 work_dir: str | os.PathLike, sample_stall=(1,), result_stall=(1,),
                 config_stall=(1,), reset_mid_inference: bool = False,
-                clock_period_ns: float = 10.0) -> RtlSimResult:
+                clock_period_ns: float = 10.0, sources=None, build_args=(),
+                vcd: str | os.PathLike | None = None) -> RtlSimResult:
     """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
     with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
 
-    ``clock_period_ns`` is only the simulation clock; the design is synchronous.
+    ``clock_period_ns`` is the simulation clock period (ns): it sets the time axis of the
+    VCD and of ``RtlSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
+    synthesized netlist and its library's cell models for gate-level simulation, Icarus
+    only); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
+    signal below the top module into that file for the whole run.
     """
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:
         raise SparrowError("inputs: no inference to simulate (empty array)")
+    if (sources is not None or vcd is not None) and simulator != "icarus":
+        raise SparrowError("gate-level sources and VCD dumps are supported on Icarus only")
     env = simulator_env(simulator)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -106,29 +123,34 @@ def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                 expected=str(work / "expected.npz"), results=str(results),
                 config_writes=str(config) if config else None,
                 sample_stall=list(sample_stall), result_stall=list(result_stall),
-                config_stall=list(config_stall), clock_period_ns=clock_period_ns)
+                config_stall=list(config_stall), clock_period_ns=clock_period_ns,
+                trace_on_mismatch=sources is None)
     job_path = job.save(work / f"job_{simulator}.json")
 
-    from cocotb_tools.runner import get_runner
     build_dir = work / f"build_{simulator}"
     log = work / f"{simulator}.log"
     if simulator == "verilator":
-        build_args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-LATCH"]
+        args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-LATCH"]
     else:
         # Yosys' Verilog wakes its `always @*` blocks at time 0 through a `reg x = 0`
         # initializer, an event in Verilog-2005 but not in SystemVerilog (cocotb's -g2012).
-        build_args = ["-g2005"]
+        args = ["-g2005"]
+    args += list(build_args)
+    sources = [Path(p) for p in (design.rtl_sources if sources is None else sources)]
+    if vcd is not None:
+        sources.append(_vcd_dumper(work / "sparrow_vcd_dump.v", design.top, Path(vcd)))
+        args += ["-s", "sparrow_vcd_dump"]
     testcases = ["inferences_match_golden"] + (["reset_mid_inference"]
                                                if reset_mid_inference else [])
     extra_env = {"SPARROW_TB_JOB": str(job_path)}
     if simulator == "icarus":
         extra_env["COCOTB_TRUST_INERTIAL_WRITES"] = "1"
     with _environ(env):
-        runner = get_runner(simulator)
+        runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
         t0 = time.perf_counter()
         try:
-            runner.build(sources=[str(p) for p in design.rtl_sources], hdl_toplevel=design.top,
-                         build_dir=build_dir, build_args=build_args, always=True,
+            runner.build(sources=[str(p) for p in sources], hdl_toplevel=design.top,
+                         build_dir=build_dir, build_args=args, always=True,
                          timescale=("1ns", "1ps"), log_file=work / f"{simulator}_build.log")
         except (SystemExit, Exception) as e:
             raise SparrowError(f"{simulator} build of {design.top} failed ({e}); log: "
@@ -146,7 +168,16 @@ def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     return RtlSimResult(simulator=simulator, inferences=len(x), observed=seen["observed"],
                         errors=seen["errors"], diagnosis=seen["diagnosis"],
                         tests_passed=passed, tests_failed=failed, build_seconds=t1 - t0,
-                        run_seconds=t2 - t1, log=log)
+                        run_seconds=t2 - t1, log=log,
+                        window_ns=tuple(seen["window_ns"]) if seen.get("window_ns") else None)
+
+
+def _vcd_dumper(path: Path, top: str, vcd: Path) -> Path:
+    """A second root module that dumps every signal below ``top`` into ``vcd``."""
+    path.write_text(f"module sparrow_vcd_dump;\n  initial begin\n"
+                    f"    $dumpfile(\"{vcd.resolve()}\");\n    $dumpvars(1, {top});\n"
+                    f"  end\nendmodule\n")
+    return path
 
 
 def _tb_job_class():
