@@ -155,6 +155,47 @@ def cmd_sim(args) -> int:
     return 0 if result.passed else 1
 
 
+def cmd_flow(args) -> int:
+    from .flow import Progress
+    from .pipeline import FLOW_STEPS, FlowOptions, run_flow
+    if args.list_steps:
+        for i, step in enumerate(FLOW_STEPS, 1):
+            print(f"{i}. {step.id:<18} {step.name}")
+        return 0
+    if args.file is None:
+        raise SparrowError("give a model descriptor: sparrow flow FILE")
+    model = _load(args.file)
+    options = FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
+                          clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
+                          inference_rate_hz=args.rate, inferences=args.inferences,
+                          inputs=args.input, random=args.random, seed=args.seed,
+                          mitdb=args.mitdb)
+    run_dir = Path(args.out) if args.out else Path("runs") / model.name
+    state = run_flow(args.file, run_dir, options, from_step=getattr(args, "from"),
+                     to_step=args.to, progress=Progress(tool_lines=not args.quiet))
+    _print_flow_summary(state.metrics, run_dir)
+    return 0
+
+
+def _print_flow_summary(m: dict, run_dir: Path) -> None:
+    from .flow.report import format_value
+    rows = [("area", "design__instance__area", "µm²"),
+            ("cells", "design__instance__count", "cells"),
+            ("worst setup slack", "timing__setup__ws", "ns"),
+            ("fmax", "timing__fmax", "MHz"),
+            ("cycles per inference", "inference__cycles", "cycles"),
+            ("weight reads per inference", "inference__weight_reads", "words"),
+            ("power over the inference window", "power__total", "W"),
+            ("energy per inference", "inference__energy", "J"),
+            ("average power at the inference rate", "power__average", "W")]
+    for label, key, unit in rows:
+        if key in m:
+            print(f"  {label:<38}{format_value(m[key], unit)}")
+    if (run_dir / "report.md").is_file():
+        print(f"report: {run_dir / 'report.md'} (and report.html); metrics: "
+              f"{run_dir / 'metrics.json'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sparrow", description="Sparrow: SSF edge-ASIC generator "
                                 "and measured-power flow")
@@ -199,6 +240,37 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--work", help="work folder (default: a new temporary folder)")
     _hardware_options(s)
     s.set_defaults(func=cmd_sim)
+
+    f = sub.add_parser("flow", help="the whole flow: generate, RTL sim, synthesis, timing, "
+                       "gate-level sim, power, report (resumable)")
+    f.add_argument("file", nargs="?", help="descriptor (.toml or .json)")
+    f.add_argument("-o", "--out", help="run folder (default runs/<model name>)")
+    src = f.add_mutually_exclusive_group()
+    src.add_argument("--inputs", dest="input", help=".npy of raw samples, (N, C, L) "
+                     "(default for a one-beat ECG model: beats from MIT-BIH)")
+    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    f.add_argument("--inferences", type=_positive, default=2, metavar="N",
+                   help="inferences to simulate from --inputs or MIT-BIH (default 2)")
+    f.add_argument("--seed", type=int, default=0, help="seed for --random")
+    f.add_argument("--mitdb", help="MIT-BIH records folder (default $SPARROW_MITDB or "
+                   "../shared/data/mitdb)")
+    _hardware_options(f)
+    f.add_argument("--library", default="osu018", help="standard-cell library: osu018 "
+                   "(default), sky130hd, gf180mcu_7t5v0, ihp_sg13g2, asap7_rvt or a .toml")
+    f.add_argument("--clock-period", type=_positive_float, default=250.0, metavar="NS",
+                   help="clock period in ns (default 250 = 4 MHz)")
+    f.add_argument("--rate", type=_positive_float, default=1.2, metavar="HZ",
+                   help="inferences per second for the average power (default 1.2 = 72 bpm)")
+    f.add_argument("--rtl-sim", choices=("icarus", "verilator"), default="icarus",
+                   help="simulator of the RTL step (gate level always runs on Icarus)")
+    f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
+    f.add_argument("--to", metavar="STEP", help="stop after this step")
+    f.add_argument("--list-steps", action="store_true", help="print the steps and exit")
+    f.add_argument("-q", "--quiet", action="store_true", help="no tool output lines")
+    f.set_defaults(func=cmd_flow)
+
+    from .ecg.cli import register_cli
+    register_cli(sub)
     return p
 
 
@@ -239,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sparrow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``sparrow check x | head``): not an error of Sparrow's.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

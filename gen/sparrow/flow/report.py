@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..export import atomic_write_text
@@ -22,7 +22,9 @@ KEY_METRICS = (
     "timing__hold__ws", "timing__fmax", "timing__critical_path__delay",
     "timing__critical_path__startpoint", "timing__critical_path__endpoint",
     "timing__unclocked_register__count", "power__internal__total", "power__switching__total",
-    "power__leakage__total", "power__total",
+    "power__leakage__total", "power__total", "power__annotated__fraction",
+    "inference__cycles", "inference__weight_reads", "inference__time", "inference__energy",
+    "power__average",
 )
 _PREFIXES = ((1e0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
 
@@ -39,9 +41,10 @@ def format_value(value, unit: str) -> str:
     return f"{value:,.6g} {unit}".strip()
 
 
-def _blocks(run_dir: Path, doc: Mapping) -> list[tuple]:
+def _blocks(run_dir: Path, doc: Mapping, sections: Sequence[tuple] = ()) -> list[tuple]:
     """The report as blocks: ("h", level, text), ("p", text), ("table", header, rows),
-    ("img", relative path, caption)."""
+    ("img", relative path, caption); ``sections`` (blocks of the caller's) follow the key
+    results."""
     metrics, units, sources = doc["metrics"], doc["units"], doc["sources"]
     out: list[tuple] = [("h", 1, f"Sparrow run report: {doc['flow']}"),
                         ("p", f"Run folder: {run_dir}. Sparrow {doc['sparrow_version']}. "
@@ -60,6 +63,7 @@ def _blocks(run_dir: Path, doc: Mapping) -> list[tuple]:
         out.append(("table", ["metric", "value", "meaning", "source"],
                     [[k, format_value(metrics[k], units[k]), doc["descriptions"][k], sources[k]]
                      for k in key]))
+    out.extend(sections)
     if metrics.get("design__instance__area__zero_area_cells"):
         out.append(("p", f"Note: {metrics['design__instance__area__zero_area_cells']} instances "
                          "are of cells whose liberty area is 0 (e.g. OSU018's LATCH); they add "
@@ -136,11 +140,13 @@ def _html(blocks: list[tuple], title: str) -> str:
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write_report(run_dir: str | Path, doc: Mapping) -> tuple[Path, Path]:
+def write_report(run_dir: str | Path, doc: Mapping,
+                 sections: Sequence[tuple] = ()) -> tuple[Path, Path]:
     """Write ``report.md``, ``report.html`` and ``plots/*.png`` into ``run_dir`` from the
-    run's metrics document; return the two report paths."""
+    run's metrics document (and the caller's extra ``sections`` of report blocks, see
+    ``_blocks``); return the two report paths."""
     run_dir = Path(run_dir)
-    blocks = _blocks(run_dir, doc)
+    blocks = _blocks(run_dir, doc, sections)
     md = atomic_write_text(run_dir / "report.md", _markdown(blocks))
     page = atomic_write_text(run_dir / "report.html", _html(blocks, f"Sparrow: {doc['flow']}"))
     return md, page

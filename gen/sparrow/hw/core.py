@@ -56,6 +56,15 @@ def result_layout(plan: HardwarePlan) -> data.StructLayout:
     })
 
 
+BLOCKS = {
+    "controller": "controller", "weight buffer": "weights", "lanes": "lanes",
+    "neurons": "neurons", "activation buffers": "activations", "input buffer": "inputs",
+    "argmax": "argmax",
+}
+"""The core's blocks: report name -> submodule name (the prefix of its cells in a netlist
+synthesized with names kept; clock gates are the submodules ``<domain>_clock_gate``)."""
+
+
 class SparrowCore(wiring.Component):
     """One generated SSF core for ``plan`` (a :class:`~sparrow.hw.plan.HardwarePlan`)."""
 

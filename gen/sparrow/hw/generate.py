@@ -43,6 +43,23 @@ class GeneratedDesign:
         return ([self.clock_gate] if self.clock_gate else []) + [self.verilog]
 
 
+def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
+    """The ``GeneratedDesign`` that ``generate`` wrote into ``directory`` for ``model`` (the
+    plan is derived again from the manifest's lanes and mode)."""
+    out = Path(directory)
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+        top, files = manifest["top"], manifest["files"]
+        plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"])
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{out} does not hold a generated design ({e})") from None
+    return GeneratedDesign(
+        plan=plan, top=top, directory=out, verilog=out / files["verilog"],
+        clock_gate=out / files["clock_gate"] if files["clock_gate"] else None,
+        manifest=out / "manifest.json", sdc=out / files["sdc"],
+        librelane_config=out / files["librelane_config"])
+
+
 def top_name(model: Model) -> str:
     return f"sparrow_{model.name}"
 

@@ -297,6 +297,30 @@ class Model:
 # Loading
 
 
+def _read_descriptor(path: Path) -> tuple[Any, Path | None]:
+    """The parsed descriptor and the weights file it names (default ``<stem>.npz``)."""
+    src = str(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DescriptorError("file", f"not UTF-8 text (byte {e.start})", source=src) from None
+    data = _parse_text(text, path.suffix.lower(), src)
+    wname = data.get("weights", f"{path.stem}.npz") if isinstance(data, dict) else None
+    if wname is not None and not isinstance(wname, str):
+        raise DescriptorError("weights", "must be a file name (string)", source=src)
+    return data, path.parent / wname if wname is not None else None
+
+
+def descriptor_files(path: str | os.PathLike) -> tuple[Path, ...]:
+    """The files a descriptor consists of: itself and, when it exists, its weights file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DescriptorError("file", "not found", source=str(path))
+    _, weights = _read_descriptor(path)
+    return (path,) + ((weights,) if weights is not None and weights.is_file() else ())
+
+
 def load_model(path: str | os.PathLike, *, weights: str | os.PathLike | None = None) -> Model:
     """Read and validate a descriptor (``.toml`` or ``.json``) and its weights file."""
     path = Path(path)
@@ -304,19 +328,8 @@ def load_model(path: str | os.PathLike, *, weights: str | os.PathLike | None = N
     if not path.is_file():
         raise DescriptorError("file", "not found" if not path.exists() else "not a regular file",
                               source=src)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise DescriptorError("file", f"not UTF-8 text (byte {e.start})", source=src) from None
-    data = _parse_text(text, path.suffix.lower(), src)
-    if weights is None:
-        wname = data.get("weights", f"{path.stem}.npz") if isinstance(data, dict) else None
-        if wname is not None and not isinstance(wname, str):
-            raise DescriptorError("weights", "must be a file name (string)", source=src)
-        weights_path = path.parent / wname if wname is not None else None
-    else:
-        weights_path = Path(weights)
+    data, default_weights = _read_descriptor(path)
+    weights_path = default_weights if weights is None else Path(weights)
     # Validate the descriptor itself before touching the weights, so its errors come first.
     spec = _validate_structure(data, src)
     arrays = load_weights_file(weights_path, source=src) if spec.needs_weights else {}
