@@ -6,23 +6,29 @@ VENV := .venv
 BIN  := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-slow bench clean
+.PHONY: setup setup-train demo test test-slow bench clean
 
 setup:
 	./setup.sh
 
-demo: setup
-	$(BIN)/sparrow check examples/ecg/ecg.toml
-	$(BIN)/sparrow run examples/ecg/ecg.toml --random 1000 --lanes 8
+# The tests train a small ECG model, so they need PyTorch (the CPU build).
+setup-train:
+	./setup.sh train
 
-test: setup
+demo: setup
+	$(BIN)/sparrow check examples/ecg/ecg.toml --lanes 8
+	$(BIN)/sparrow flow examples/ecg/ecg.toml -o runs/ecg
+
+test: setup-train
 	$(BIN)/python -m pytest -n 2 -q
 
-test-slow: setup
+test-slow: setup-train
 	$(BIN)/python -m pytest -n 2 -q -m slow
 
 bench: setup
 	$(BIN)/python bench/golden.py
+	$(BIN)/python bench/power_reference.py
+	$(BIN)/python bench/flow.py
 
 clean:
 	rm -rf runs build .pytest_cache

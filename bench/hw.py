@@ -25,7 +25,7 @@ exits with status 1 on any mismatch or disagreement, 2 if a simulator cannot bui
                                  [--lanes 1 2 4 8 16] [--icarus-lanes 8] [--work DIR]
                                  [--seed 0]
 
-The default run (5 Verilator builds, one Icarus run) takes about 5-8 minutes on 2 cores;
+The default run (5 Verilator builds, one Icarus run) takes about 3-8 minutes on 2 cores;
 ``--quick`` does P = 8 only on 2 inputs (about a minute). Without ``--work`` everything is
 built in a temporary folder that is removed at the end.
 """
@@ -198,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"synaptic ops (MACs) per inference, closed form from the layer shapes: {macs:,} "
           f"(" + " + ".join(f"{l.name} {m:,}" for l, m in zip(model.layers, macs_layers) if m)
           + f"); Model.macs = {model.macs:,}: {'agree' if macs == model.macs else 'DISAGREE'}")
-    flags = simulator_env("verilator").get("MAKEFLAGS", "")
+    try:
+        flags = simulator_env("verilator").get("MAKEFLAGS", "")
+        simulator_env("icarus")
+    except SparrowError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 2
     print(f"Verilator C++ build flags (sparrow.verify.tools.simulator_env): {flags}")
     problems: list[str] = []
     if macs != model.macs:
@@ -308,9 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                 counter counts the useful MACs
     ideal       closed-form MACs / P = {macs:,} / P (no overhead, every lane busy every cycle)
     meas/ideal  measured cycles / ideal cycles (>= 1; 1 / lane utilization)
-    /SparrowSNN measured cycles / {SPARROWSNN_CYCLES:,} cycles: the figure of {SPARROWSNN_SOURCE}
-                for its own network and architecture: a scale reference, not a like-for-like
-                comparison
+    /SparrowSNN measured cycles / {SPARROWSNN_CYCLES:,} cycles, the figure of
+                {SPARROWSNN_SOURCE},
+                for its own network on its own architecture: a scale reference, not a
+                like-for-like comparison
     end-to-end  simulated time from the first sample offered to the last result taken
                 (RtlSimResult.window_ns / {CLOCK_NS:g} ns clock) / {n} inferences: includes
                 streaming the {load_cycles} input samples in (one per cycle) and the result
@@ -321,43 +327,46 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"2. simulation throughput on the same {n} inputs (wall clock, "
           f"time.perf_counter)")
-    print(f"  {'simulator':<22} {'P':>3} {'generate':>8} {'build':>7} {'run':>7} {'test':>7} "
-          f"{'inf/s':>9} {'inf/s':>9} {'golden /':>9} {'sim speed':>10}")
-    print(f"  {'':<22} {'lanes':>3} {'s':>8} {'s':>7} {'s':>7} {'s':>7} {'(test)':>9} "
-          f"{'(run)':>9} {'this (x)':>9} {'cycles/s':>10}")
-    print(f"  {'golden model (numpy)':<22} {'any':>3} {'-':>8} {'-':>7} {golden_s:>7.4f} "
-          f"{'-':>7} {'-':>9} {golden_rate:>9,.1f} {1:>9.0f} {'-':>10}")
+    print(f"  {'simulator':<22} {'P':>5} {'generate':>8} {'build':>6} {'run':>7} {'test':>7} "
+          f"{'inf/s':>8} {'inf/s':>8} {'golden/this':>11} {'golden/this':>11} {'sim speed':>9}")
+    print(f"  {'':<22} {'lanes':>5} {'s':>8} {'s':>6} {'s':>7} {'s':>7} {'(test)':>8} "
+          f"{'(run)':>8} {'(test), x':>11} {'(run), x':>11} {'cycles/s':>9}")
+    print(f"  {'golden model (numpy)':<22} {'any':>5} {'-':>8} {'-':>6} {golden_s:>7.4f} "
+          f"{golden_s:>7.4f} {golden_rate:>8,.1f} {golden_rate:>8,.1f} {1:>11.0f} {1:>11.0f} "
+          f"{'-':>9}")
     for r in sorted(runs, key=lambda r: (r.simulator != "verilator", r.lanes)):
         if r.failure:
-            print(f"  {r.simulator + ' (cocotb)':<22} {r.lanes:>3} failed to build or run")
+            print(f"  {r.simulator + ' (cocotb)':<22} {r.lanes:>5} failed to build or run")
             continue
         res = r.result
         rate_test = n / r.test_seconds if r.test_seconds else None
         rate_run = n / res.run_seconds
         speed = r.window_cycles / r.test_seconds if r.test_seconds and r.window_cycles else None
         mark = "" if res.passed else "  MISMATCH"
-        print(f"  {r.simulator + ' (cocotb)':<22} {r.lanes:>3} {r.generate_seconds:>8.1f} "
-              f"{res.build_seconds:>7.1f} {res.run_seconds:>7.1f} {fmt(r.test_seconds, '>7.1f')} "
-              f"{fmt(rate_test, '>9.3f')} {rate_run:>9.3f} "
-              f"{fmt(golden_rate / rate_test if rate_test else None, '>9,.0f')} "
-              f"{fmt(speed, '>10,.0f')}{mark}")
-    print(f"  {'golden, 10,000 inputs':<22} {'any':>3} {'-':>8} {'-':>7} {golden_big_s:>7.3f} "
-          f"{'-':>7} {'-':>9} {10_000 / golden_big_s:>9,.0f} {'-':>9} {'-':>10}"
-          f"   (context: batch rate, other inputs)")
+        print(f"  {r.simulator + ' (cocotb)':<22} {r.lanes:>5} {r.generate_seconds:>8.1f} "
+              f"{res.build_seconds:>6.1f} {res.run_seconds:>7.1f} {fmt(r.test_seconds, '>7.1f')} "
+              f"{fmt(rate_test, '>8.3f')} {rate_run:>8.3f} "
+              f"{fmt(golden_rate / rate_test if rate_test else None, '>11,.0f')} "
+              f"{golden_rate / rate_run:>11,.0f} {fmt(speed, '>9,.0f')}{mark}")
+    print(f"  {'golden, 10,000 inputs':<22} {'any':>5} {'-':>8} {'-':>6} {golden_big_s:>7.3f} "
+          f"{golden_big_s:>7.3f} {10_000 / golden_big_s:>8,.0f} {10_000 / golden_big_s:>8,.0f}"
+          f"   (context only: other inputs, batch rate)")
     print(f"""  sources:
     golden      median wall time of sparrow.model.run(model, x) on the same {n} inputs
                 ({repeats} timed calls after a warm-up); it is one numpy batch, so at this N
                 its rate is mostly per-call overhead (the 10,000-input row: {big_repeats} calls)
     generate    sparrow.hw.generate (Amaranth elaboration + Verilog), once per P, shared by
                 both simulators (timed with the first of them)
-    build       RtlSimResult.build_seconds: Verilator = verilate + C++ compile ({flags or
-                'default flags'}); Icarus = iverilog
+    build       RtlSimResult.build_seconds: Verilator = verilate + C++ compile (with the
+                MAKEFLAGS printed at the top; with ccache, a build whose objects are already
+                cached, e.g. by an earlier run, takes seconds instead of ~30-60 s); Icarus =
+                iverilog
     run         RtlSimResult.run_seconds: the whole simulator process (start-up, cocotb import,
                 reset, {n} inferences)
     test        wall time of the test case inferences_match_golden from cocotb's results XML
                 (reset + {n} inferences, no start-up); inf/s (test) = {n} / test
-    golden /    golden inf/s / simulator inf/s (test): how many times faster the golden
-    this        model is, measured in this run
+    golden/this golden inf/s / simulator inf/s, on the test and on the run time: how many
+                times faster the golden model is, both measured in this run
     sim speed   simulated clock cycles (RtlSimResult.window_ns / {CLOCK_NS:g} ns) per wall second
                 of the test case""")
 

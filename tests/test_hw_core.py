@@ -53,7 +53,13 @@ def simulate_core(model, x, *, lanes, mode="baked"):
     return plan, out
 
 
-@pytest.mark.parametrize("path", case_files(), ids=lambda p: p.stem)
+# The ECG-sized case takes minutes in Amaranth's simulator; the ECG model runs on the emitted
+# Verilog in test_rtl_sim.py, and this case with -m slow.
+CONFORMANCE_CASES = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if "ecg" in p.stem
+                                  else []) for p in case_files()]
+
+
+@pytest.mark.parametrize("path", CONFORMANCE_CASES)
 def test_conformance_vectors_on_hardware(path):
     """Every conformance vector through the core gives the independent implementation's
     exact scores and prediction (lanes and mode vary with the case)."""

@@ -52,8 +52,18 @@ def simulate(model, lanes, tmp_path, simulator, *, n=3, mode="baked", reset=Fals
     return result, design
 
 
-@pytest.mark.parametrize("simulator", SIMULATORS)
-@pytest.mark.parametrize("name", sorted(SHAPES))
+# Every shape runs on Icarus; Verilator builds take ~30-60 s each, so the default suite runs
+# these on it (both modes, reset mid-inference, T = 1 and 255, odd lanes, unsigned input)
+# and the rest with -m slow.
+VERILATOR_DEFAULT = {"deep_six_layers", "divide_theta_p3", "t255_dense_only",
+                     "t1_conv_pool_dense", "p4_seven_channels", "unsigned_12bit_input"}
+SHAPE_CASES = [pytest.param(name, simulator, id=f"{name}-{simulator}",
+                            marks=[pytest.mark.slow] if simulator == "verilator"
+                            and name not in VERILATOR_DEFAULT else [])
+               for simulator in SIMULATORS for name in sorted(SHAPES)]
+
+
+@pytest.mark.parametrize("name, simulator", SHAPE_CASES)
 def test_shape_bit_exact(name, simulator, tmp_path):
     model, lanes = build_shape(name)
     # Loadable mode on every other shape: weights go in through the config port.

@@ -1,0 +1,156 @@
+"""``sparrow flow`` end to end on the tiny example: every level bit-exact with the golden
+model, energy figures consistent, resumable steps, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sparrow.flow import Progress
+from sparrow.model import load_model, run
+from sparrow.pipeline import FLOW_STEPS, FlowOptions, average_power_w, run_flow
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "examples" / "tiny" / "tiny.toml"
+BLOCKS = ("controller", "weight buffer", "lanes", "neurons", "activation buffers",
+          "input buffer", "argmax", "clock gates")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("flow") / "tiny"
+    options = FlowOptions(lanes=4, random=3, seed=7)
+    state = run_flow(TINY, run_dir, options, progress=Progress(tool_lines=False))
+    return run_dir, options, state
+
+
+def _doc(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def test_every_level_matches_the_golden_model(tiny_run):
+    run_dir, options, state = tiny_run
+    model = load_model(TINY)
+    x = np.load(run_dir / "inputs.npy")
+    golden = run(model, x, lanes=options.lanes)
+    for step in ("02-cocotb-rtl_sim", "05-cocotb-gate_sim"):
+        seen = json.loads((run_dir / step / "results.json").read_text())["observed"]
+        assert len(seen) == len(x) == 3
+        for i, o in enumerate(seen):
+            assert o["scores"] == [int(v) for v in golden.scores[i]], (step, i)
+            assert o["cls"] == int(golden.predictions[i]), (step, i)
+            assert o["perf"]["weight_reads"] == int(golden.weight_reads), (step, i)
+    m = state.metrics
+    assert m["inference__weight_reads"] == int(golden.weight_reads)
+    assert m["inference__cycles"] == m["inference__cycles__planned"]
+    assert m["gatesim__inferences"] == m["inference__count"] == 3
+
+
+def test_energy_is_power_times_time(tiny_run):
+    """Two computations: power from transition densities (per second) x inference time, and
+    the sum of per-transition energies from transition counts, plus leakage."""
+    m = tiny_run[2].metrics
+    assert m["inference__energy"] > 0
+    from_power = m["power__total"] * m["inference__time"]
+    assert from_power == pytest.approx(m["inference__energy"], rel=0.01)
+    window_s = (m["gatesim__window__end"] - m["gatesim__window__start"]) * 1e-9
+    assert m["inference__time"] == pytest.approx(window_s / 3, rel=1e-12)
+    # The window covers the input stream and the computation, at the clock period.
+    cycles = window_s / (tiny_run[1].clock_period_ns * 1e-9)
+    assert m["inference__cycles"] * 3 < cycles < (m["inference__cycles"] + 400) * 3
+
+
+def test_average_power_closed_form(tiny_run):
+    m = tiny_run[2].metrics
+    rate = m["inference__rate"]
+    expected = rate * m["inference__energy"] + m["power__leakage__total"] * (
+        1 - rate * m["inference__time"])
+    assert m["power__average"] == pytest.approx(expected, rel=1e-9)
+    assert rate == pytest.approx(72 / 60)
+    with pytest.raises(ValueError, match="inferences per second"):
+        average_power_w(energy_per_inference_j=1e-9, inference_time_s=1.0, leakage_w=0.0,
+                        rate_hz=2.0)
+
+
+def test_power_breakdowns_add_up(tiny_run):
+    m = tiny_run[2].metrics
+    blocks = {k.split(":", 1)[1]: v for k, v in m.items() if k.startswith("power__total__block:")}
+    assert set(BLOCKS) <= set(blocks)
+    assert sum(blocks.values()) == pytest.approx(m["power__total"], rel=1e-9)
+    assert blocks.get("other", 0.0) < 0.2 * m["power__total"]
+    groups = [v for k, v in m.items() if k.startswith("power__total__group:")]
+    assert sum(groups) == pytest.approx(m["power__total"], rel=1e-9)
+    assert m["power__annotated__fraction"] > 0.95
+
+
+def test_metrics_and_report(tiny_run):
+    run_dir = tiny_run[0]
+    doc = _doc(run_dir)
+    for name in ("design__instance__count", "design__instance__area", "timing__setup__ws",
+                 "power__internal__total", "power__switching__total", "power__leakage__total",
+                 "power__total", "inference__cycles", "inference__energy",
+                 "inference__weight_reads", "power__activity_source", "power__average"):
+        assert name in doc["metrics"], name
+        assert name in doc["units"] and name in doc["sources"], name
+    assert doc["units"]["inference__energy"] == "J"
+    assert doc["units"]["power__average"] == "W"
+    report = (run_dir / "report.md").read_text()
+    assert "Energy per inference" in report and "SparrowSNN (published): 22 nm" in report
+    assert (run_dir / "plots" / "power_block.png").is_file()
+    assert [s["dir"] for s in doc["steps"]] == [
+        f"{i:02d}-{s.id.replace('.', '-')}" for i, s in enumerate(FLOW_STEPS, 1)]
+
+
+def test_rerun_reuses_unchanged_steps_and_from_reruns(tiny_run, tmp_path):
+    run_dir, options, first = tiny_run
+    copy = tmp_path / "tiny"
+    shutil.copytree(run_dir, copy)
+    again = run_flow(TINY, copy, options, progress=Progress(tool_lines=False))
+    assert {s["status"] for s in _doc(copy)["steps"]} == {"reused"}
+    assert again.metrics["inference__energy"] == first.metrics["inference__energy"]
+    run_flow(TINY, copy, options, from_step="sparrow.power", progress=Progress(tool_lines=False))
+    statuses = {s["id"]: s["status"] for s in _doc(copy)["steps"]}
+    assert statuses["sparrow.power"] == "ran"
+    assert statuses["yosys.synthesis"] != "ran"
+
+
+def _sparrow(*args, env=None, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "sparrow.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def test_missing_tool_names_the_fix_and_leaves_no_half_step(tiny_run, tmp_path):
+    copy = tmp_path / "tiny"
+    shutil.copytree(tiny_run[0], copy)
+    shutil.rmtree(copy / "03-yosys-synthesis")
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))   # no /usr/bin: no yosys
+    proc = _sparrow("flow", str(TINY), "-o", str(copy), "--random", "3", "--seed", "7",
+                    "--lanes", "4", "--from", "yosys.synthesis", "-q", env=env)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "yosys" in proc.stderr and "apt-get install yosys" in proc.stderr
+    assert not (copy / "03-yosys-synthesis").exists()
+    assert not list(copy.glob(".*.tmp"))
+    assert not (copy / "metrics.json").exists() or "yosys.synthesis" not in \
+        {s["id"] for s in _doc(copy)["steps"] if s["status"] == "ran"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["flow", str(TINY)], "give --inputs FILE.npy or --random N"),
+    (["flow", str(TINY), "--random", "1", "--from", "nonsense"], "nonsense"),
+    (["flow", "no/such/model.toml"], "not found"),
+    (["flow", str(TINY), "--inputs", "no/such/inputs.npy"], "no/such/inputs.npy"),
+])
+def test_bad_input_gets_one_clear_line(tmp_path, args, message):
+    proc = _sparrow(*args, "-o", str(tmp_path / "run"))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert message in proc.stderr
+    assert not list((tmp_path / "run").glob("0*")) if (tmp_path / "run").exists() else True
