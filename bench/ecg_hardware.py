@@ -54,7 +54,8 @@ def rel(path: Path) -> str:
 
 
 def matrix(confusion: np.ndarray) -> str:
-    head = "  true \\ predicted " + "".join(f"{c:>8}" for c in data.CLASSES) + "     beats"
+    head = ("  " + "true \\ predicted".ljust(17) + " "
+            + "".join(f"{c:>8}" for c in data.CLASSES) + "     beats")
     rows = [f"  {c:<17} " + "".join(f"{v:>8}" for v in row) + f"{row.sum():>10}"
             for c, row in zip(data.CLASSES, confusion)]
     return "\n".join([head] + rows)
