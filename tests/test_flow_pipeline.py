@@ -88,6 +88,7 @@ def test_power_breakdowns_add_up(tiny_run):
     groups = [v for k, v in m.items() if k.startswith("power__total__group:")]
     assert sum(groups) == pytest.approx(m["power__total"], rel=1e-9)
     assert m["power__annotated__fraction"] > 0.95
+    assert m["power__known__fraction"] == 1.0
 
 
 def test_metrics_and_report(tiny_run):

@@ -249,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--inputs", dest="input", help=".npy of raw samples, (N, C, L) "
                      "(default for a one-beat ECG model: beats from MIT-BIH)")
     src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
-    f.add_argument("--inferences", type=_positive, default=2, metavar="N",
-                   help="inferences to simulate from --inputs or MIT-BIH (default 2)")
+    f.add_argument("--inferences", type=_positive, default=1, metavar="N",
+                   help="inferences to simulate from --inputs or MIT-BIH (default 1; a gate-"
+                   "level ECG inference takes about 2 minutes)")
     f.add_argument("--seed", type=int, default=0, help="seed for --random")
     f.add_argument("--mitdb", help="MIT-BIH records folder (default $SPARROW_MITDB or "
                    "../shared/data/mitdb)")

@@ -35,7 +35,7 @@ class FlowOptions:
     clock_period_ns: float = DEFAULT_CLOCK_PERIOD_NS
     rtl_simulator: str = "icarus"
     inference_rate_hz: float = DEFAULT_INFERENCE_RATE_HZ
-    inferences: int = 2
+    inferences: int = 1
     inputs: str | None = None
     random: int | None = None
     seed: int = 0

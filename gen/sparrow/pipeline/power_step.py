@@ -54,6 +54,9 @@ class PowerStep(Step):
     metric_specs = {
         "power__annotated__fraction": MetricSpec(
             "", "cell pins whose activity came from the VCD / all cell pins"),
+        "power__known__fraction": MetricSpec(
+            "", "cell pins whose activity is exact (from the VCD, or tied to a constant) / all "
+                "cell pins; the rest were propagated"),
         "power__activity_source": MetricSpec("", "where the switching activity came from"),
         "power__window": MetricSpec("s", "length of the activity window the power is over"),
         "inference__count": MetricSpec("inferences", "inferences in the activity window"),
@@ -90,6 +93,7 @@ class PowerStep(Step):
             "power__leakage__total": report.leakage_total_w,
             "power__total": report.total_w,
             "power__annotated__fraction": report.annotated_fraction,
+            "power__known__fraction": report.known_fraction,
             "power__activity_source": (
                 f"gate-level VCD of {count} inference(s), window {start:g}-{end:g} ns "
                 f"(Icarus + cocotb, {library.name} cell models)"),

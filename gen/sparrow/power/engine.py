@@ -83,7 +83,9 @@ def compute_power(netlist: Path | str, liberty: Library | Path | str | Sequence[
                      "value_changes": activity.vcd.value_changes,
                      "seconds": activity.vcd.seconds,
                      "cpu_seconds": activity.vcd.cpu_seconds}
-    unannotated = [design.pin_label(p) for p in np.flatnonzero(~pin_activity.annotated)]
+    # A pin tied to a constant never toggles: its activity is known exactly without a source.
+    tied = (design.pin_constant >= 0) & ~pin_activity.annotated
+    unannotated = [design.pin_label(p) for p in np.flatnonzero(~pin_activity.annotated & ~tied)]
     if isinstance(activity, Vectorless):
         unannotated = []
     return PowerReport(
@@ -97,6 +99,7 @@ def compute_power(netlist: Path | str, liberty: Library | Path | str | Sequence[
         annotated_pins=int(pin_activity.annotated.sum()) if not isinstance(
             activity, Vectorless) else 0,
         total_pins=design.pin_count, unannotated=unannotated,
+        constant_pins=int(tied.sum()) if not isinstance(activity, Vectorless) else 0,
         output_nets=_output_nets(design), fanout=_fanout(design), timings_s=timings,
         vcd_stats=vcd_stats)
 

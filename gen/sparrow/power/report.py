@@ -68,6 +68,7 @@ class PowerReport:
     fanout: list[list[int]] = field(repr=False, default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     vcd_stats: dict | None = None     # bytes (uncompressed), value_changes, seconds, cpu_seconds
+    constant_pins: int = 0            # pins tied to a constant, not in the activity source
 
     # ---------------------------------------------------------------- totals
     def _breakdown(self, mask: np.ndarray) -> PowerBreakdown:
@@ -115,6 +116,13 @@ class PowerReport:
     def annotated_fraction(self) -> float:
         """Cell pins whose activity came from the activity source / all cell pins."""
         return self.annotated_pins / self.total_pins if self.total_pins else 1.0
+
+    @property
+    def known_fraction(self) -> float:
+        """Cell pins whose activity is known exactly (from the source, or tied to a
+        constant) / all cell pins; the rest were estimated by propagation."""
+        known = self.annotated_pins + self.constant_pins
+        return known / self.total_pins if self.total_pins else 1.0
 
     # ---------------------------------------------------------------- attribution
     def by_cell(self) -> dict[str, PowerBreakdown]:
@@ -215,7 +223,8 @@ class PowerReport:
         """A report_power-like table (W) with the activity source and annotation."""
         lines = [f"Power of {self.top} ({self.activity_source}; clock "
                  f"{self.clock_period_s * 1e9:g} ns; {self.annotated_pins}/{self.total_pins} "
-                 f"cell pins annotated)",
+                 f"cell pins annotated" + (f", {self.constant_pins} tied to constants"
+                                           if self.constant_pins else "") + ")",
                  f"{'Group':<16}{'Internal':>14}{'Switching':>14}{'Leakage':>14}{'Total':>14}"
                  "   (W)"]
         for name, g in list(self.groups.items()) + [("Total", self.total)]:
@@ -227,6 +236,6 @@ class PowerReport:
             shown = ", ".join(self.unannotated[:5])
             more = f" and {len(self.unannotated) - 5} more" if len(self.unannotated) > 5 else ""
             lines.append(f"Warning: {len(self.unannotated)} cell pins have no activity in the "
-                         f"source ({shown}{more}); they got OpenSTA's defaults (clock, constant) or "
+                         f"source ({shown}{more}); they got OpenSTA's default (clock) or "
                          "activity propagated from their inputs")
         return "\n".join(lines)
