@@ -97,3 +97,32 @@ def test_tie_cells_drive_constants_when_asked(tmp_path):
     tied = run_synthesis([src], "r", "ihp_sg13g2", tmp_path / "tied", tie_constants=True)
     assert "1'b1" in plain.netlist.read_text() and "sg13g2_tiehi" not in plain.cell_counts
     assert tied.cell_counts["sg13g2_tiehi"] == 1 and "1'b1" not in tied.netlist.read_text()
+
+
+def _max_fanout(netlist) -> int:
+    """Most pin connections of any net, minus its driver (clock and constants excluded)."""
+    text = netlist.read_text()
+    counts = Counter(m.strip() for m in re.findall(r"\.\w+\(([^()]*)\)", text))
+    return max(k - 1 for n, k in counts.items() if n not in ("clk", "1'b0", "1'b1"))
+
+
+def test_clock_period_buffers_high_fanout_nets(tmp_path):
+    """One internal net feeding 96 gates: Yosys's area mapping leaves it on one driver; with
+    a clock period ABC buffers it to at most the given fanout (and the logic is unchanged:
+    the same flip-flops)."""
+    src = write(tmp_path, "fan.v", """
+module fan(input clk, input a, input b, input [95:0] x, output reg [95:0] y);
+  wire n = ~(a & b);
+  always @(posedge clk) y <= x ^ {96{n}};
+endmodule
+""")
+    plain = run_synthesis([src], "fan", "osu018", tmp_path / "plain")
+    timed = run_synthesis([src], "fan", "osu018", tmp_path / "timed", clock_period_ns=250.0,
+                          max_fanout=8)
+    assert _max_fanout(plain.netlist) > 16
+    assert _max_fanout(timed.netlist) <= 8
+    assert timed.flipflops == plain.flipflops == 96
+    assert "buffer -N 8" in (tmp_path / "timed" / "abc.script").read_text()
+    with pytest.raises(SparrowError, match="max fanout"):
+        run_synthesis([src], "fan", "osu018", tmp_path / "bad", clock_period_ns=250.0,
+                      max_fanout=1)

@@ -24,11 +24,13 @@ from ..errors import SparrowError, ToolError
 from ..export import CLOCK_GATE_MODULE, FLOWS_DIR, RTL_DIR, render_template
 from .libraries import DEFAULT_LIBRARY, Library, get_library
 from .netlist import instances, is_clock_gate
+from .sta import DEFAULT_CLOCK_PERIOD_NS
 from .state import State, view_files
 from .step import ConfigVar, Step, StepContext
 from .tool import run_tool
 
 SYNTH_TEMPLATE = FLOWS_DIR / "synth.ys.tmpl"
+ABC_TIMING_TEMPLATE = FLOWS_DIR / "abc_timing.script.tmpl"
 HIERARCHY_MODES = ("keep_names", "flatten")
 _INSTANTIATES_GATE = re.compile(rf"(^|[\s\\]){CLOCK_GATE_MODULE}\s", re.M)
 _DEFINES_GATE = re.compile(rf"^\s*module\s+\\?{CLOCK_GATE_MODULE}\b", re.M)
@@ -107,9 +109,10 @@ def _with_clock_gate(sources: list[Path], library: Library) -> list[Path]:
 
 def synthesis_script(sources: Sequence[Path], top: str, library: Library, *,
                      hierarchy: str = "keep_names", tie_constants: bool = False,
-                     defines: Mapping[str, str] | None = None) -> str:
+                     defines: Mapping[str, str] | None = None,
+                     abc_script: Path | None = None) -> str:
     """The filled-in Yosys script (see ``run_synthesis``); it writes its outputs into the
-    folder it runs in."""
+    folder it runs in. ``abc_script``: ABC's mapping script (default: Yosys's own)."""
     if hierarchy not in HIERARCHY_MODES:
         raise SparrowError(f"synthesis: hierarchy must be one of {', '.join(HIERARCHY_MODES)}, "
                            f"got {hierarchy!r}")
@@ -126,13 +129,28 @@ def synthesis_script(sources: Sequence[Path], top: str, library: Library, *,
         "SYNTH": f"synth -flatten -top {top}" if hierarchy == "flatten" else f"synth -top {top}",
         "NAMING": "autoname\nflatten" if hierarchy == "keep_names" else "",
         "TIES": ties,
+        "ABC_SCRIPT": f'-script "{abc_script}" ' if abc_script is not None else "",
     }, name=SYNTH_TEMPLATE.name)
+
+
+def abc_timing_script(clock_period_ns: float, max_fanout: int) -> str:
+    """ABC script: map for a delay of ``clock_period_ns``, buffer nets to at most
+    ``max_fanout`` sinks, size cells."""
+    if not clock_period_ns > 0:
+        raise SparrowError(f"synthesis: clock period must be positive, got {clock_period_ns} ns")
+    if max_fanout < 2:
+        raise SparrowError(f"synthesis: max fanout must be at least 2, got {max_fanout}")
+    return render_template(ABC_TIMING_TEMPLATE.read_text(),
+                           {"DELAY_PS": f"{clock_period_ns * 1000:.0f}", "MAX_FANOUT": max_fanout},
+                           name=ABC_TIMING_TEMPLATE.name)
 
 
 def run_synthesis(sources: Sequence[str | Path], top: str, library: Library | str,
                   out_dir: str | Path, *, hierarchy: str = "keep_names",
                   tie_constants: bool = False, defines: Mapping[str, str] | None = None,
-                  progress=None, timeout_s: float | None = None) -> SynthesisResult:
+                  progress=None, timeout_s: float | None = None,
+                  clock_period_ns: float | None = None, max_fanout: int = 16
+                  ) -> SynthesisResult:
     """Synthesize ``sources`` (Verilog ``.v``/``.sv`` or Yosys RTLIL ``.il``) with top module
     ``top`` to ``library`` in ``out_dir`` (``synth.ys``, ``yosys.log``, ``stat.json``,
     ``stat.txt``, ``netlist.v``).
@@ -140,8 +158,10 @@ def run_synthesis(sources: Sequence[str | Path], top: str, library: Library | st
     ``hierarchy``: ``keep_names`` synthesizes each module on its own and names every cell
     after its block before flattening (power by block); ``flatten`` flattens first (as the
     power-reference ``synth.ys`` does; best cross-block optimisation, anonymous cell names).
-    ``tie_constants``: drive constants from the library's tie cells. ``progress``: callable
-    receiving Yosys's top-level pass lines.
+    ``tie_constants``: drive constants from the library's tie cells. ``clock_period_ns``:
+    map for that delay and buffer nets to at most ``max_fanout`` sinks (``abc.script``, from
+    ``flows/abc_timing.script.tmpl``); None: Yosys's default area mapping, no buffering.
+    ``progress``: callable receiving Yosys's top-level pass lines.
 
     Raises ``ToolError`` when Yosys fails or leaves cells that are not library cells;
     ``SparrowError`` for bad sources.
@@ -156,9 +176,15 @@ def run_synthesis(sources: Sequence[str | Path], top: str, library: Library | st
         if not p.is_file():
             raise SparrowError(f"synthesis: source file {p} not found")
     paths = _with_clock_gate(paths, library)
+    abc_script = None
+    if clock_period_ns is not None:
+        abc_script = out_dir / "abc.script"
+        abc_script.write_text(abc_timing_script(clock_period_ns, max_fanout))
+        abc_script = abc_script.resolve()
     script = out_dir / "synth.ys"
     script.write_text(synthesis_script(paths, top, library, hierarchy=hierarchy,
-                                       tie_constants=tie_constants, defines=defines))
+                                       tie_constants=tie_constants, defines=defines,
+                                       abc_script=abc_script))
     log = out_dir / "yosys.log"
     on_line = None
     if progress is not None:
@@ -218,16 +244,22 @@ class SynthesisStep(Step):
         ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
                   "keep_names (cells named after their block) or flatten (flatten first)"),
         ConfigVar("SYNTH_TIE_CONSTANTS", bool, False, "drive constants from tie cells"),
+        ConfigVar("CLOCK_PERIOD", float, DEFAULT_CLOCK_PERIOD_NS,
+                  "clock period: ABC maps for it and buffers high-fanout nets", "ns"),
+        ConfigVar("SYNTH_MAX_FANOUT", int, 16, "most sinks per net after ABC's buffering"),
     )
     source = "Yosys 0.23 stat -liberty (stat.txt, stat.json) and the library's liberty areas"
 
     def fingerprint_files(self) -> tuple[Path, ...]:
         # The script template and the mapped clock gates shape the netlist as much as inputs.
-        return (SYNTH_TEMPLATE, *sorted((RTL_DIR / "clock_gate").glob("*.v")))
+        return (SYNTH_TEMPLATE, ABC_TIMING_TEMPLATE,
+                *sorted((RTL_DIR / "clock_gate").glob("*.v")))
 
     def run(self, state: State, step_dir: Path, ctx: StepContext):
         c = ctx.config
         result = run_synthesis(view_files(state.view("verilog")), c["DESIGN_NAME"],
                                c["LIBRARY"], step_dir, hierarchy=c["SYNTH_HIERARCHY"],
-                               tie_constants=c["SYNTH_TIE_CONSTANTS"], progress=ctx.progress)
+                               tie_constants=c["SYNTH_TIE_CONSTANTS"], progress=ctx.progress,
+                               clock_period_ns=c["CLOCK_PERIOD"],
+                               max_fanout=c["SYNTH_MAX_FANOUT"])
         return {"netlist": result.netlist}, result.metrics()
