@@ -11,9 +11,10 @@ from flow_helpers import CG_COUNTER, CG_TESTBENCH, write
 from sparrow.flow import GateSimStep, Progress, SequentialFlow, StaStep, SynthesisStep
 
 
-def flow(tb, period):
+def flow(tb, period, io_delay=0.0):
     return SequentialFlow([SynthesisStep(), StaStep(), GateSimStep([tb], expect="^PASS")],
-                          {"DESIGN_NAME": "cg_counter", "CLOCK_PERIOD": period}, name="cg")
+                          {"DESIGN_NAME": "cg_counter", "CLOCK_PERIOD": period,
+                           "IO_DELAY": io_delay}, name="cg")
 
 
 def test_tool_flow_metrics_report_and_resume(tmp_path):
@@ -45,11 +46,18 @@ def test_tool_flow_metrics_report_and_resume(tmp_path):
     assert state.views["netlist"] == run / "01-yosys-synthesis" / "netlist.v"
     assert "[3/3] Gate-level simulation: done" in log.getvalue()
 
-    # a new clock period: synthesis and simulation are unchanged, timing re-runs
+    # new I/O delays: synthesis and simulation are unchanged, timing re-runs
     log = io.StringIO()
-    state = flow(tb, 100).run(run, initial_views={"verilog": [src]}, progress=Progress(log))
+    state = flow(tb, 250, 10.0).run(run, initial_views={"verilog": [src]},
+                                    progress=Progress(log))
     text = log.getvalue()
     assert "[1/3] Synthesis: unchanged, outputs reused" in text
     assert "[2/3] Static timing: done" in text
     assert "[3/3] Gate-level simulation: unchanged, outputs reused" in text
+
+    # a new clock period is ABC's delay target too: synthesis and timing re-run
+    log = io.StringIO()
+    state = flow(tb, 100).run(run, initial_views={"verilog": [src]}, progress=Progress(log))
+    text = log.getvalue()
+    assert "[1/3] Synthesis: done" in text and "[2/3] Static timing: done" in text
     assert state.metrics["timing__clock_period"] == 100.0
