@@ -55,7 +55,7 @@ def main() -> int:
           f"MIT-BIH beats, OSU 0.18 µm, 250 ns clock), run folder {out}")
     print(f"{'step':<28}{'wall time':>12}")
     for s in doc["steps"]:
-        print(f"  {s['name']:<26}{m[f'flow__wall_time__step:{s['id']}']:>10.1f} s")
+        print(f"  {s['name']:<26}{m['flow__wall_time__step:' + s['id']]:>10.1f} s")
     verdict = "within" if total <= TARGET_S else "OVER"
     print(f"  {'whole flow':<26}{total:>10.1f} s   ({verdict} the {TARGET_S:.0f} s target; "
           "measured, this machine, other jobs may share its 2 cores)")
