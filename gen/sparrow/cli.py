@@ -18,28 +18,10 @@ def _load(path: str):
 
 
 def _load_inputs(model, args) -> np.ndarray:
-    from .model.golden import check_input
+    from .model.inputs import load_inputs, random_inputs
     if args.input is not None:
-        path = Path(args.input)
-        if not path.is_file():
-            raise SparrowError(f"--input: file {path} not found")
-        try:
-            x = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as e:
-            if "pickle" in str(e):
-                raise SparrowError(f"--input: {path} is not a plain .npy array (numpy reads it "
-                                   "as pickled data, which Sparrow does not load)") from None
-            raise SparrowError(f"--input: {path} is not a readable .npy array ({e})") from None
-        if not isinstance(x, np.ndarray):
-            x.close()
-            raise SparrowError(f"--input: {path} holds several arrays; give one .npy array")
-        x = check_input(model, x)
-        if len(x) == 0:
-            raise SparrowError(f"--input: {path} holds no samples")
-        return x
-    rng = np.random.default_rng(args.seed)
-    shape = (args.random, *model.input.shape)
-    return rng.integers(model.input.min_value, model.input.max_value + 1, size=shape)
+        return load_inputs(model, args.input)
+    return random_inputs(model, args.random, args.seed)
 
 
 def cmd_check(args) -> int:

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..export import atomic_write_bytes
-from ..flow import Progress, SequentialFlow, State, StaStep, SynthesisStep, write_report
+from ..flow import (DEFAULT_LIBRARY, Progress, SequentialFlow, State, StaStep, SynthesisStep,
+                    write_report)
 from ..flow.report import format_value
 from ..flow.sta import DEFAULT_CLOCK_PERIOD_NS
 from ..hw.generate import top_name
@@ -21,9 +22,9 @@ from .energy import DEFAULT_INFERENCE_RATE_HZ, SPARROWSNN_PUBLISHED
 from .generate_step import GenerateStep
 from .inputs import resolve_inputs
 from .power_step import PowerStep
-from .simulation_steps import GateSimStep, RtlSimStep
+from .simulation_steps import GateLevelSimStep, RtlSimStep
 
-FLOW_STEPS = (GenerateStep, RtlSimStep, SynthesisStep, StaStep, GateSimStep, PowerStep)
+FLOW_STEPS = (GenerateStep, RtlSimStep, SynthesisStep, StaStep, GateLevelSimStep, PowerStep)
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class FlowOptions:
     """What a user chooses for a run. Units: ns for the clock period, Hz for the rate."""
     lanes: int = 8
     mode: str = "baked"
-    library: str = "osu018"
+    library: str = DEFAULT_LIBRARY
     clock_period_ns: float = DEFAULT_CLOCK_PERIOD_NS
     rtl_simulator: str = "icarus"
     inference_rate_hz: float = DEFAULT_INFERENCE_RATE_HZ

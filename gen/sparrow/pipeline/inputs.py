@@ -4,13 +4,13 @@ that takes one ECG beat) beats of the MIT-BIH intra-patient test split."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import SparrowError
 from ..model import Model
 from ..model.golden import check_input
+from ..model.inputs import load_inputs, random_inputs
 
 ECG_BEAT_SHAPE = (1, 180)
 
@@ -28,24 +28,10 @@ def resolve_inputs(model: Model, *, inputs: str | os.PathLike | None = None,
     if count < 1:
         raise SparrowError(f"--inferences must be at least 1, got {count}")
     if random is not None:
-        rng = np.random.default_rng(seed)
-        x = rng.integers(model.input.min_value, model.input.max_value + 1,
-                         size=(random, *model.input.shape))
-        return x, f"{random} uniform random inputs (seed {seed})"
+        return random_inputs(model, random, seed), f"{random} uniform random inputs (seed {seed})"
     if inputs is not None:
-        path = Path(inputs)
-        if not path.is_file():
-            raise SparrowError(f"--inputs: file {path} not found")
-        try:
-            x = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as e:
-            raise SparrowError(f"--inputs: {path} is not a plain .npy array ({e})") from None
-        if not isinstance(x, np.ndarray):
-            raise SparrowError(f"--inputs: {path} holds several arrays; give one .npy array")
-        x = check_input(model, x)[:count]
-        if len(x) == 0:
-            raise SparrowError(f"--inputs: {path} holds no samples")
-        return x, f"the first {len(x)} inputs of {path}"
+        x = load_inputs(model, inputs, option="--inputs")[:count]
+        return x, f"the first {len(x)} inputs of {inputs}"
     if tuple(model.input.shape) != ECG_BEAT_SHAPE:
         raise SparrowError(f"model {model.name!r} takes inputs of shape {model.input.shape}, "
                            "not one ECG beat: give --inputs FILE.npy or --random N")

@@ -86,7 +86,7 @@ class RtlSimStep(Step):
         return {"rtl_results": _write_results(step_dir / "results.json", result)}, metrics
 
 
-class GateSimStep(Step):
+class GateLevelSimStep(Step):
     """The synthesized netlist (view ``netlist``) with the library's cell models under
     Icarus, driven by the same testbench on the same inputs: every inference equal to the
     golden model, and the switching activity of every net recorded (view ``vcd``) with the
