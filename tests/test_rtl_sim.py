@@ -79,6 +79,17 @@ def test_tiny_example(simulator, mode, tmp_path):
     simulate(model, 2, tmp_path, simulator, n=6, mode=mode, reset=True)
 
 
+def test_relative_work_folder(tmp_path, monkeypatch):
+    """A work folder given relative to the caller's directory (``sparrow flow -o runs/x``):
+    the simulator runs elsewhere, so every path handed to it must still resolve."""
+    model = load_model(ROOT / "examples" / "tiny" / "tiny.toml")
+    design = generate(model, tmp_path / "design", lanes=2)
+    monkeypatch.chdir(tmp_path)
+    x = random_inputs(model, 2, 3)
+    result = run_rtl_sim(design, x, simulator="icarus", work_dir="runs/sim")
+    check_against_golden(result, model, x, design.plan)
+
+
 @pytest.mark.parametrize("simulator", SIMULATORS)
 def test_ecg_example(simulator, tmp_path):
     model = load_model(ROOT / "examples" / "ecg" / "ecg.toml")

@@ -109,7 +109,7 @@ def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     if (sources is not None or vcd is not None) and simulator != "icarus":
         raise SparrowError("gate-level sources and VCD dumps are supported on Icarus only")
     env = simulator_env(simulator)
-    work = Path(work_dir)
+    work = Path(work_dir).resolve()   # the simulator runs in another folder
     work.mkdir(parents=True, exist_ok=True)
     np.save(work / "inputs.npy", x)
     write_expected(work / "expected.npz", design, x)
