@@ -83,8 +83,8 @@ def test_relative_work_folder(tmp_path, monkeypatch):
     """A work folder given relative to the caller's directory (``sparrow flow -o runs/x``):
     the simulator runs elsewhere, so every path handed to it must still resolve."""
     model = load_model(ROOT / "examples" / "tiny" / "tiny.toml")
-    design = generate(model, tmp_path / "design", lanes=2)
     monkeypatch.chdir(tmp_path)
+    design = generate(model, "runs/design", lanes=2)
     x = random_inputs(model, 2, 3)
     result = run_rtl_sim(design, x, simulator="icarus", work_dir="runs/sim")
     check_against_golden(result, model, x, design.plan)

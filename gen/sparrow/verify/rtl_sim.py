@@ -119,7 +119,8 @@ def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         np.save(config, np.array(design.plan.config_writes(), dtype=np.int64).reshape(-1, 2))
     results = work / f"results_{simulator}.json"
     results.unlink(missing_ok=True)
-    job = _tb_job_class()(manifest=str(design.manifest), inputs=str(work / "inputs.npy"),
+    job = _tb_job_class()(manifest=str(Path(design.manifest).resolve()),
+                inputs=str(work / "inputs.npy"),
                 expected=str(work / "expected.npz"), results=str(results),
                 config_writes=str(config) if config else None,
                 sample_stall=list(sample_stall), result_stall=list(result_stall),
@@ -136,7 +137,7 @@ def run_rtl_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         # initializer, an event in Verilog-2005 but not in SystemVerilog (cocotb's -g2012).
         args = ["-g2005"]
     args += list(build_args)
-    sources = [Path(p) for p in (design.rtl_sources if sources is None else sources)]
+    sources = [Path(p).resolve() for p in (design.rtl_sources if sources is None else sources)]
     if vcd is not None:
         sources.append(_vcd_dumper(work / "sparrow_vcd_dump.v", design.top, Path(vcd)))
         args += ["-s", "sparrow_vcd_dump"]
