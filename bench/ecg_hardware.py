@@ -42,10 +42,10 @@ from sparrow.ecg import data
 from sparrow.ecg.metrics import class_report
 from sparrow.hw.generate import generate
 from sparrow.model import load_model, run
-from sparrow.verify.rtl_sim import run_rtl_sim
+from sparrow.sim.runner import run_core_sim
 
 REPO = Path(__file__).resolve().parents[1]
-SIM_CLOCK_NS = 10.0          # run_rtl_sim's default simulation clock period
+SIM_CLOCK_NS = 10.0          # run_core_sim's default simulation clock period
 
 
 def rel(path: Path) -> str:
@@ -112,7 +112,7 @@ def main() -> int:
             t = time.perf_counter()
             golden = run(model, chunk, lanes=plan.lanes)
             golden_s += time.perf_counter() - t
-            result = run_rtl_sim(design, chunk, simulator="verilator", work_dir=work / "sim",
+            result = run_core_sim(design, chunk, simulator="verilator", work_dir=work / "sim",
                                  build_args=build_args)
             build_s += result.build_seconds
             run_s += result.run_seconds

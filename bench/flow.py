@@ -26,9 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sparrow.flow import Progress, get_library
-from sparrow.pipeline import SPARROWSNN_PUBLISHED, FlowOptions, run_flow
+from sparrow.ecg.inputs import flow_beats
+from sparrow.flow import FlowOptions, Progress, run_flow
+from sparrow.library import get_library
+from sparrow.model import load_model
 from sparrow.power.opensta import run_opensta_power
+from sparrow.report import SPARROWSNN_PUBLISHED, write_report
 
 REPO = Path(__file__).resolve().parents[1]
 ECG = REPO / "examples" / "ecg" / "ecg.toml"
@@ -44,9 +47,12 @@ def main() -> int:
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="sparrow-bench-flow-"))
     if out.exists() and args.out:
         shutil.rmtree(out)
-    options = FlowOptions(lanes=args.lanes, inferences=args.inferences)
+    options = FlowOptions(lanes=args.lanes)
+    x, described = flow_beats(load_model(ECG), args.inferences)
     t0 = time.perf_counter()
-    state = run_flow(ECG, out, options, progress=Progress(tool_lines=False))
+    state = run_flow(ECG, out, x, options, inputs_described=described,
+                     progress=Progress(tool_lines=False))
+    write_report(out)
     total = time.perf_counter() - t0
     doc = json.loads((out / "metrics.json").read_text())
     m = doc["metrics"]

@@ -2,7 +2,7 @@
 
 For P = 1, 2, 4, 8, 16 lanes (every count plan_core accepts) it generates the core for the
 bundled ECG model and simulates it under Verilator (cocotb testbench ``sim/test_core.py``,
-through sparrow.verify.run_rtl_sim) on N random inputs, and prints:
+through sparrow.sim.runner.run_core_sim) on N random inputs, and prints:
 
 * cycles per inference from the plan (HardwarePlan.cycles_per_inference) and as measured by the
   core's ``perf__cycles`` counter (read by the testbench with every result): they must agree;
@@ -18,7 +18,7 @@ through sparrow.verify.run_rtl_sim) on N random inputs, and prints:
 Then simulation throughput on the same N inputs: the golden model (sparrow.model.run, numpy)
 against Verilator and Icarus RTL simulation (cocotb), with build time apart from run time and
 rates as ratios to the golden model timed in this run. Every simulated inference is compared
-bit-exactly with the golden model (scores, class and counters: RtlSimResult.passed); the script
+bit-exactly with the golden model (scores, class and counters: CoreSimResult.passed); the script
 exits with status 1 on any mismatch or disagreement, 2 if a simulator cannot build or run.
 
     .venv/bin/python bench/hw.py [--quick] [--model examples/ecg/ecg.toml] [--inputs N]
@@ -50,8 +50,8 @@ from sparrow.errors import SparrowError
 from sparrow.hw.generate import generate
 from sparrow.hw.plan import HardwareLimitError, plan_core
 from sparrow.model import load_model, run
-from sparrow.verify.rtl_sim import RtlSimResult, run_rtl_sim
-from sparrow.verify.tools import simulator_env
+from sparrow.sim.runner import CoreSimResult, run_core_sim
+from sparrow.sim.simulators import simulator_env
 
 REPO = Path(__file__).resolve().parents[1]
 LANES = (1, 2, 4, 8, 16)
@@ -107,7 +107,7 @@ class SimRun:
     simulator: str
     lanes: int
     generate_seconds: float
-    result: RtlSimResult | None
+    result: CoreSimResult | None
     test_seconds: float | None = None
     failure: str | None = None
 
@@ -133,7 +133,7 @@ def simulate(model, lanes: int, simulator: str, x: np.ndarray, work: Path,
     design, gen_s = designs[lanes]
     sim_work = work / f"p{lanes}" / simulator
     try:
-        result = run_rtl_sim(design, x, simulator=simulator, work_dir=sim_work,
+        result = run_core_sim(design, x, simulator=simulator, work_dir=sim_work,
                              clock_period_ns=CLOCK_NS)
     except SparrowError as e:
         return SimRun(simulator, lanes, gen_s, None, failure=str(e))
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     plan        HardwarePlan.cycles_per_inference (sparrow.hw.plan.plan_core): first compute
                 cycle to result.valid
     measured    the core's perf__cycles counter, read by the testbench with each result
-                (RtlSimResult.observed[i]["perf"]["cycles"]), over the {n} inferences
+                (CoreSimResult.observed[i]["perf"]["cycles"]), over the {n} inferences
     util plan   HardwarePlan.lane_utilization = MACs / (P x plan cycles)
     util meas   perf__weight_reads / (P x perf__cycles), from the counters (mean over the
                 inferences); the SSF core reads each weight once per use, so the weight-read
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                 for its own network on its own architecture: a scale reference, not a
                 like-for-like comparison
     end-to-end  simulated time from the first sample offered to the last result taken
-                (RtlSimResult.window_ns / {CLOCK_NS:g} ns clock) / {n} inferences: includes
+                (CoreSimResult.window_ns / {CLOCK_NS:g} ns clock) / {n} inferences: includes
                 streaming the {load_cycles} input samples in (one per cycle) and the result
                 handshake, which perf__cycles does not count""")
 
@@ -357,17 +357,17 @@ def main(argv: list[str] | None = None) -> int:
                 its rate is mostly per-call overhead (the 10,000-input row: {big_repeats} calls)
     generate    sparrow.hw.generate (Amaranth elaboration + Verilog), once per P, shared by
                 both simulators (timed with the first of them)
-    build       RtlSimResult.build_seconds: Verilator = verilate + C++ compile (with the
+    build       CoreSimResult.build_seconds: Verilator = verilate + C++ compile (with the
                 MAKEFLAGS printed at the top; with ccache, a build whose objects are already
                 cached, e.g. by an earlier run, takes seconds instead of ~30-60 s); Icarus =
                 iverilog
-    run         RtlSimResult.run_seconds: the whole simulator process (start-up, cocotb import,
+    run         CoreSimResult.run_seconds: the whole simulator process (start-up, cocotb import,
                 reset, {n} inferences)
     test        wall time of the test case inferences_match_golden from cocotb's results XML
                 (reset + {n} inferences, no start-up); inf/s (test) = {n} / test
     golden/this golden inf/s / simulator inf/s, on the test and on the run time: how many
                 times faster the golden model is, both measured in this run
-    sim speed   simulated clock cycles (RtlSimResult.window_ns / {CLOCK_NS:g} ns) per wall second
+    sim speed   simulated clock cycles (CoreSimResult.window_ns / {CLOCK_NS:g} ns) per wall second
                 of the test case""")
 
     # ---- verdict ----------------------------------------------------------------------------

@@ -133,3 +133,9 @@ def pdk_readme_figures() -> dict[str, dict[str, float]]:
             out[_README_ROWS[cols[0]]] = {"nand2_area": float(cols[2]), "cells": int(cols[3]),
                                           "area": float(cols[4]), "slack_ns": slack}
     return out
+
+
+def block_of(instance: str) -> str:
+    """The hierarchy path of a flattened instance name (``core.lanes.x`` -> ``core.lanes``;
+    ``""`` for top-level cells)."""
+    return instance.rpartition(".")[0]

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from flow_helpers import (CG_COUNTER, CG_TESTBENCH, IDLE_WINDOW_NS, LIBRARIES, vcd_toggles,
-                          write)
+from flow_helpers import (CG_COUNTER, CG_TESTBENCH, IDLE_WINDOW_NS, LIBRARIES, block_of,
+                          vcd_toggles, write)
 from sparrow.errors import SparrowError
-from sparrow.export import BEHAVIOURAL_CLOCK_GATE
-from sparrow.flow import (VcdDump, custom_library, get_library, run_gatesim, run_icarus,
-                          run_sta, run_synthesis)
-from sparrow.flow.netlist import block_of
+from sparrow.library import custom_library, get_library
+from sparrow.resources import BEHAVIOURAL_CLOCK_GATE
+from sparrow.sim.gatesim import run_gatesim
+from sparrow.sim.icarus import VcdDump, run_icarus
+from sparrow.sta import run_sta
+from sparrow.synth import run_synthesis
 
 IDLE_DUMP = VcdDump("tb.dut", start_ns=IDLE_WINDOW_NS[0], stop_ns=IDLE_WINDOW_NS[1])
 CLOCK_EDGES_IN_WINDOW = 75      # clk toggles every 5 ns strictly inside (330, 710) ns

@@ -20,7 +20,7 @@ from sparrow.ecg import data
 from sparrow.ecg.metrics import class_report
 from sparrow.hw.generate import generate
 from sparrow.model import load_model, run
-from sparrow.verify.rtl_sim import run_rtl_sim
+from sparrow.sim.runner import run_core_sim
 
 REPO = Path(__file__).resolve().parents[1]
 MITDB = REPO / ".." / "shared" / "data" / "mitdb"
@@ -86,7 +86,7 @@ def test_ci_sample_of_the_intra_split_is_bit_exact_on_verilator(intra, model, de
     assert len(index) == 5 * PER_CLASS + NEAR_BOUNDARY
     assert set(y[index].tolist()) == {0, 1, 2, 3, 4}
     golden = run(model, x[index], lanes=LANES)
-    result = run_rtl_sim(design, x[index], simulator="verilator", work_dir=tmp_path)
+    result = run_core_sim(design, x[index], simulator="verilator", work_dir=tmp_path)
     assert_bit_exact(result, golden, design.plan)
 
 
@@ -100,7 +100,7 @@ def test_whole_intra_split_is_bit_exact_on_verilator(intra, model, design, tmp_p
         chunk = x[start:start + CHUNK]
         golden = run(model, chunk, lanes=LANES)
         # One work folder for all chunks: the Verilator build is reused.
-        result = run_rtl_sim(design, chunk, simulator="verilator", work_dir=tmp_path,
+        result = run_core_sim(design, chunk, simulator="verilator", work_dir=tmp_path,
                              build_args=FULL_SPLIT_BUILD_ARGS)
         assert_bit_exact(result, golden, design.plan, first=start)
         predictions += result.predictions

@@ -10,7 +10,8 @@ import pytest
 from flow_helpers import CG_COUNTER, PDK_CHECK_DESIGN, write
 from sparrow.errors import SparrowError
 from sparrow.export import render_sdc, write_librelane_config
-from sparrow.flow import run_sta, run_synthesis
+from sparrow.sta import run_sta
+from sparrow.synth import run_synthesis
 
 
 def test_sdc_in_the_library_time_unit():

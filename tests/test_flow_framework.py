@@ -12,7 +12,8 @@ import pytest
 
 from sparrow.errors import SparrowError, ToolError
 from sparrow.flow import ConfigVar, MetricSpec, Progress, SequentialFlow, Step
-from sparrow.flow.tool import run_tool
+from sparrow.report import write_report
+from sparrow.tools import run_tool
 
 
 class Double(Step):
@@ -112,34 +113,36 @@ def test_run_writes_step_folders_states_and_metrics(tmp_path):
     assert doc["metrics"]["toy__square"] == 49
     assert doc["units"]["flow__wall_time__step:toy.square"] == "s"
     assert doc["sources"]["toy__square"].endswith("(02-toy-square/)")
+    write_report(run)
     assert (run / "report.md").is_file() and (run / "report.html").is_file()
     text = progress.stream.getvalue()
     assert "[1/2] Double" in text and "[2/2] Square: done" in text and "squared to 49" in text
-    assert not list(run.glob(".*"))     # no temporary folders left
+    # no temporary folders left; the lock file stays (see sparrow.flow.lock)
+    assert [p.name for p in run.glob(".*")] == [".sparrow.lock"]
 
 
 def test_unchanged_steps_are_reused_and_a_changed_input_reruns(tmp_path):
     run, numbers = tmp_path / "run", make_input(tmp_path, 3)
     flow = SequentialFlow([Double(), Square()])
-    flow.run(run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+    flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
     assert (Double.runs, Square.runs) == (1, 1)
-    flow.run(run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+    flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
     assert (Double.runs, Square.runs) == (1, 1)
     numbers.write_text("4")
-    state = flow.run(run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+    state = flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
     assert (Double.runs, Square.runs) == (2, 2) and state.metrics["toy__square"] == 64
     # a changed configuration variable re-runs the step that reads it, and what follows
     flow = SequentialFlow([Double(), Square()], {"OFFSET": 1})
-    state = flow.run(run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+    state = flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
     assert (Double.runs, Square.runs) == (3, 3) and state.metrics["toy__square"] == 81
 
 
 def test_a_reused_step_keeps_the_new_upstream_results(tmp_path):
     run, numbers = tmp_path / "run", make_input(tmp_path, 3)
     SequentialFlow([Double(), Echo()], {"OFFSET": 0}).run(
-        run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+        run, initial_views={"numbers": numbers}, progress=quiet())
     state = SequentialFlow([Double(), Echo()], {"OFFSET": 5}).run(
-        run, initial_views={"numbers": numbers}, progress=quiet(), report=False)
+        run, initial_views={"numbers": numbers}, progress=quiet())
     assert (Double.runs, Echo.runs) == (2, 1)
     assert state.metrics["toy__value"] == 11
     saved = json.loads((run / "02-toy-echo" / "state_out.json").read_text())

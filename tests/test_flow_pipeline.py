@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sparrow.flow import Progress
+from sparrow.flow import FLOW_STEPS, FlowOptions, Progress, run_flow
+from sparrow.flow.energy import average_power_w
 from sparrow.model import load_model, run
-from sparrow.pipeline import FLOW_STEPS, FlowOptions, average_power_w, run_flow
+from sparrow.model.inputs import random_inputs
+from sparrow.report import write_report
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "examples" / "tiny" / "tiny.toml"
@@ -23,12 +25,19 @@ BLOCKS = ("controller", "weight buffer", "lanes", "neurons", "activation buffers
           "input buffer", "argmax", "clock gates")
 
 
+def _flow(run_dir: Path, options: FlowOptions, **kwargs):
+    x = random_inputs(load_model(TINY), 3, 7)
+    state = run_flow(TINY, run_dir, x, options, inputs_described="3 random inputs (seed 7)",
+                     progress=Progress(tool_lines=False), **kwargs)
+    write_report(run_dir)
+    return state
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("flow") / "tiny"
-    options = FlowOptions(lanes=4, random=3, seed=7)
-    state = run_flow(TINY, run_dir, options, progress=Progress(tool_lines=False))
-    return run_dir, options, state
+    options = FlowOptions(lanes=4)
+    return run_dir, options, _flow(run_dir, options)
 
 
 def _doc(run_dir: Path) -> dict:
@@ -113,10 +122,10 @@ def test_rerun_reuses_unchanged_steps_and_from_reruns(tiny_run, tmp_path):
     run_dir, options, first = tiny_run
     copy = tmp_path / "tiny"
     shutil.copytree(run_dir, copy)
-    again = run_flow(TINY, copy, options, progress=Progress(tool_lines=False))
+    again = _flow(copy, options)
     assert {s["status"] for s in _doc(copy)["steps"]} == {"reused"}
     assert again.metrics["inference__energy"] == first.metrics["inference__energy"]
-    run_flow(TINY, copy, options, from_step="sparrow.power", progress=Progress(tool_lines=False))
+    _flow(copy, options, from_step="sparrow.power")
     statuses = {s["id"]: s["status"] for s in _doc(copy)["steps"]}
     assert statuses["sparrow.power"] == "ran"
     assert statuses["yosys.synthesis"] != "ran"

@@ -3,8 +3,7 @@ metrics are present."""
 
 from __future__ import annotations
 
-from sparrow.flow import write_report
-from sparrow.flow.report import format_value
+from sparrow.report import format_value, write_report
 
 
 def test_values_carry_units_with_si_prefixes_for_power():

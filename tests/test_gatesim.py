@@ -12,8 +12,10 @@ import pytest
 
 from flow_helpers import CG_COUNTER, CG_TESTBENCH, POWER_REFERENCE, vcd_toggles, write
 from sparrow.errors import SparrowError, ToolError
-from sparrow.flow import VcdDump, run_gatesim, run_icarus, run_synthesis
-from sparrow.export import BEHAVIOURAL_CLOCK_GATE
+from sparrow.sim.gatesim import run_gatesim
+from sparrow.sim.icarus import VcdDump, run_icarus
+from sparrow.synth import run_synthesis
+from sparrow.resources import BEHAVIOURAL_CLOCK_GATE
 
 
 @pytest.fixture(scope="module")

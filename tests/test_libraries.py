@@ -8,9 +8,10 @@ import pytest
 
 from flow_helpers import LIBRARIES, PDK_CHECK_DESIGN, SHARED, pdk_readme_figures, write
 from sparrow.errors import SparrowError, ToolError
-from sparrow.flow import get_library, library_from_toml, run_synthesis
-from sparrow.flow import libraries as libs
-from sparrow.flow.liberty_scan import scan_liberty
+from sparrow.library import get_library, library_from_toml
+from sparrow.synth import run_synthesis
+from sparrow.library import registry as libs
+from sparrow.library import scan_liberty
 
 
 @pytest.mark.parametrize("name", LIBRARIES[1:])

@@ -17,7 +17,7 @@ import pytest
 
 from sparrow.power import Activity, GROUPS, Vectorless, compute_power, load_liberty
 from sparrow.power.link import link_design
-from sparrow.power.netlist import read_netlist
+from sparrow.netlist import read_netlist
 from sparrow.power.slew import compute_slews
 
 REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "power-reference"

@@ -157,7 +157,7 @@ def test_synthetic_fF_ps_pW_library_matches_hand_computation(unit_case):
 
 def test_synthetic_library_slews(unit_case):
     from sparrow.power.link import link_design
-    from sparrow.power.netlist import read_netlist
+    from sparrow.netlist import read_netlist
     from sparrow.power.slew import compute_slews
     design = link_design(read_netlist(unit_case / "top.v"),
                          load_liberty([unit_case / "unit.lib"]))

@@ -17,8 +17,8 @@ import pytest
 from hw_shapes import SHAPES, build_shape, random_inputs, with_timesteps
 from sparrow.hw.generate import generate
 from sparrow.model import load_model, run
-from sparrow.verify.rtl_sim import run_rtl_sim
-from sparrow.verify.tools import simulator_env
+from sparrow.sim.runner import run_core_sim
+from sparrow.sim.simulators import simulator_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATORS = ("icarus", "verilator")
@@ -45,7 +45,7 @@ def check_against_golden(result, model, x, plan):
 def simulate(model, lanes, tmp_path, simulator, *, n=3, mode="baked", reset=False, seed=1):
     design = generate(model, tmp_path / "design", lanes=lanes, mode=mode)
     x = random_inputs(model, n, seed)
-    result = run_rtl_sim(design, x, simulator=simulator, work_dir=tmp_path / simulator,
+    result = run_core_sim(design, x, simulator=simulator, work_dir=tmp_path / simulator,
                          sample_stall=SAMPLE_STALL, result_stall=RESULT_STALL,
                          config_stall=(1, 0, 1), reset_mid_inference=reset)
     check_against_golden(result, model, x, design.plan)
@@ -86,7 +86,7 @@ def test_relative_work_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     design = generate(model, "runs/design", lanes=2)
     x = random_inputs(model, 2, 3)
-    result = run_rtl_sim(design, x, simulator="icarus", work_dir="runs/sim")
+    result = run_core_sim(design, x, simulator="icarus", work_dir="runs/sim")
     check_against_golden(result, model, x, design.plan)
 
 

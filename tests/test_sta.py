@@ -10,7 +10,8 @@ import pytest
 
 from flow_helpers import PDK_CHECK_DESIGN, POWER_REFERENCE, pdk_readme_figures, write
 from sparrow.errors import SparrowError
-from sparrow.flow import run_sta, run_synthesis
+from sparrow.sta import run_sta
+from sparrow.synth import run_synthesis
 
 
 def reference_paths(case: str) -> list[tuple[str, str, float]]:

@@ -10,10 +10,10 @@ from collections import Counter
 
 import pytest
 
-from flow_helpers import POWER_REFERENCE, write
+from flow_helpers import POWER_REFERENCE, block_of, write
 from sparrow.errors import SparrowError, ToolError
-from sparrow.flow import get_library, run_synthesis
-from sparrow.flow.netlist import block_of
+from sparrow.library import get_library
+from sparrow.synth import run_synthesis
 
 
 @pytest.mark.parametrize("case", ["case_small", "case_array4",
@@ -69,7 +69,7 @@ def test_unknown_module_fails_naming_it(tmp_path):
 
 
 def test_behavioural_clock_gate_is_refused(tmp_path):
-    from sparrow.export import BEHAVIOURAL_CLOCK_GATE
+    from sparrow.resources import BEHAVIOURAL_CLOCK_GATE
     src = write(tmp_path, "top.v", "module top(input clk, en, output g);\n"
                                    "  sparrow_clock_gate u (.clk(clk), .en(en), .gclk(g));\nendmodule\n")
     with pytest.raises(SparrowError, match="RTL simulation only"):

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SparrowError
+from . import defaults
+from .errors import SparrowError, guarded_main
+from .hw.clock_gate import STYLES
+from .hw.plan import MODES
+from .library import LIBRARY_NAMES
+from .sim.simulators import SIMULATORS
 
 
 def _load(path: str):
@@ -19,9 +24,23 @@ def _load(path: str):
 
 def _load_inputs(model, args) -> np.ndarray:
     from .model.inputs import load_inputs, random_inputs
-    if args.input is not None:
-        return load_inputs(model, args.input)
+    if args.inputs is not None:
+        return load_inputs(model, args.inputs, option="--inputs")
     return random_inputs(model, args.random, args.seed)
+
+
+def _flow_inputs(model, args) -> tuple[np.ndarray, str]:
+    """The inferences a flow runs, and where they came from: ``--inputs`` (the first
+    ``--inferences``), ``--random N``, or for a one-beat ECG model MIT-BIH test beats."""
+    from .model.inputs import load_inputs, random_inputs
+    if args.random is not None:
+        return (random_inputs(model, args.random, args.seed),
+                f"{args.random} uniform random inputs (seed {args.seed})")
+    if args.inputs is not None:
+        x = load_inputs(model, args.inputs, option="--inputs")[:args.inferences]
+        return x, f"the first {len(x)} inputs of {args.inputs}"
+    from .ecg.inputs import flow_beats
+    return flow_beats(model, args.inferences, mitdb=args.mitdb)
 
 
 def cmd_check(args) -> int:
@@ -114,14 +133,14 @@ def cmd_generate(args) -> int:
 def cmd_sim(args) -> int:
     import tempfile
     from .hw.generate import generate
-    from .verify.rtl_sim import run_rtl_sim
+    from .sim.runner import run_core_sim
     model = _load(args.file)
     x = _load_inputs(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
           f"({design.plan.lanes} lanes, {design.plan.mode} mode) in {work} ...", flush=True)
-    result = run_rtl_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
+    result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
     status = "bit-exact" if result.passed else "MISMATCH"
@@ -138,8 +157,8 @@ def cmd_sim(args) -> int:
 
 
 def cmd_flow(args) -> int:
-    from .flow import Progress
-    from .pipeline import FLOW_STEPS, FlowOptions, run_flow
+    from .flow import FLOW_STEPS, FlowOptions, Progress, run_flow
+    from .report import write_report
     if args.list_steps:
         for i, step in enumerate(FLOW_STEPS, 1):
             print(f"{i}. {step.id:<18} {step.name}")
@@ -147,20 +166,21 @@ def cmd_flow(args) -> int:
     if args.file is None:
         raise SparrowError("give a model descriptor: sparrow flow FILE")
     model = _load(args.file)
+    x, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
-                          inference_rate_hz=args.rate, inferences=args.inferences,
-                          inputs=args.input, random=args.random, seed=args.seed,
-                          mitdb=args.mitdb)
+                          inference_rate_hz=args.rate)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
-    state = run_flow(args.file, run_dir, options, from_step=getattr(args, "from"),
-                     to_step=args.to, progress=Progress(tool_lines=not args.quiet))
+    state = run_flow(args.file, run_dir, x, options, inputs_described=described,
+                     from_step=getattr(args, "from"), to_step=args.to,
+                     progress=Progress(tool_lines=not args.quiet))
+    write_report(run_dir)
     _print_flow_summary(state.metrics, run_dir)
     return 0
 
 
 def _print_flow_summary(m: dict, run_dir: Path) -> None:
-    from .flow.report import format_value
+    from .report import format_value
     rows = [("area", "design__instance__area", "µm²"),
             ("cells", "design__instance__count", "cells"),
             ("worst setup slack", "timing__setup__ws", "ns"),
@@ -173,9 +193,8 @@ def _print_flow_summary(m: dict, run_dir: Path) -> None:
     for label, key, unit in rows:
         if key in m:
             print(f"  {label:<38}{format_value(m[key], unit)}")
-    if (run_dir / "report.md").is_file():
-        print(f"report: {run_dir / 'report.md'} (and report.html); metrics: "
-              f"{run_dir / 'metrics.json'}")
+    print(f"report: {run_dir / 'report.md'} (and report.html); metrics: "
+          f"{run_dir / 'metrics.json'}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,16 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate a model descriptor and print its summary")
     c.add_argument("file", help="descriptor (.toml or .json)")
-    c.add_argument("--lanes", type=_positive, default=1, help="PE lanes for the cycle estimate")
+    c.add_argument("--lanes", type=_positive, default=1,
+                   help="PE lanes for the cycle estimate (default 1)")
     c.add_argument("--json", action="store_true", help="print the summary as JSON")
     c.set_defaults(func=cmd_check)
 
     r = sub.add_parser("run", help="run the bit-exact golden model on inputs")
     r.add_argument("file", help="descriptor (.toml or .json)")
-    src = r.add_mutually_exclusive_group(required=True)
-    src.add_argument("--input", help=".npy of raw samples, shape (N, C, L) or (C, L)")
-    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
-    r.add_argument("--seed", type=int, default=0, help="seed for --random")
+    _input_options(r, required=True)
     r.add_argument("--lanes", type=_positive, default=1,
                    help="PE lanes the activation-traffic counters assume")
     r.add_argument("--json", action="store_true", help="print predictions and counters as JSON")
@@ -205,20 +222,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("file", help="descriptor (.toml or .json)")
     g.add_argument("-o", "--out", required=True, help="output folder")
     _hardware_options(g)
-    g.add_argument("--clock-period", type=_positive_float, default=250.0, metavar="NS",
-                   help="clock period in ns for the SDC (default 250 = 4 MHz)")
-    g.add_argument("--clock-gate", choices=("instance", "none"), default="instance",
-                   help="clock-gate idle blocks (default) or use enables only")
+    _clock_period_option(g, "for the SDC")
+    g.add_argument("--clock-gate", choices=STYLES, default=defaults.CLOCK_GATE,
+                   help=f"clock-gate idle blocks (instance) or use enables only (none); "
+                   f"default {defaults.CLOCK_GATE}")
     g.set_defaults(func=cmd_generate)
 
     s = sub.add_parser("sim", help="simulate the generated core (cocotb) against the golden "
                        "model")
     s.add_argument("file", help="descriptor (.toml or .json)")
-    src = s.add_mutually_exclusive_group(required=True)
-    src.add_argument("--inputs", dest="input", help=".npy of raw samples, (N, C, L)")
-    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
-    s.add_argument("--seed", type=int, default=0, help="seed for --random")
-    s.add_argument("--sim", choices=("icarus", "verilator"), default="icarus")
+    _input_options(s, required=True)
+    s.add_argument("--sim", choices=SIMULATORS, default=defaults.RTL_SIMULATOR,
+                   help=f"simulator (default {defaults.RTL_SIMULATOR})")
     s.add_argument("--work", help="work folder (default: a new temporary folder)")
     _hardware_options(s)
     s.set_defaults(func=cmd_sim)
@@ -227,24 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
                        "gate-level sim, power, report (resumable)")
     f.add_argument("file", nargs="?", help="descriptor (.toml or .json)")
     f.add_argument("-o", "--out", help="run folder (default runs/<model name>)")
-    src = f.add_mutually_exclusive_group()
-    src.add_argument("--inputs", dest="input", help=".npy of raw samples, (N, C, L) "
-                     "(default for a one-beat ECG model: beats from MIT-BIH)")
-    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
-    f.add_argument("--inferences", type=_positive, default=1, metavar="N",
-                   help="inferences to simulate from --inputs or MIT-BIH (default 1; a gate-"
-                   "level ECG inference takes about 2 minutes)")
-    f.add_argument("--seed", type=int, default=0, help="seed for --random")
+    _input_options(f, required=False, default_help=" (default for a one-beat ECG model: "
+                   "beats from MIT-BIH)")
+    f.add_argument("--inferences", type=_positive, default=defaults.INFERENCES, metavar="N",
+                   help=f"inferences to simulate from --inputs or MIT-BIH (default "
+                   f"{defaults.INFERENCES}; a gate-level ECG inference takes minutes)")
     f.add_argument("--mitdb", help="MIT-BIH records folder (default $SPARROW_MITDB or "
                    "../shared/data/mitdb)")
     _hardware_options(f)
-    f.add_argument("--library", default="osu018", help="standard-cell library: osu018 "
-                   "(default), sky130hd, gf180mcu_7t5v0, ihp_sg13g2, asap7_rvt or a .toml")
-    f.add_argument("--clock-period", type=_positive_float, default=250.0, metavar="NS",
-                   help="clock period in ns (default 250 = 4 MHz)")
-    f.add_argument("--rate", type=_positive_float, default=1.2, metavar="HZ",
-                   help="inferences per second for the average power (default 1.2 = 72 bpm)")
-    f.add_argument("--rtl-sim", choices=("icarus", "verilator"), default="icarus",
+    f.add_argument("--library", default=defaults.LIBRARY,
+                   help=f"standard-cell library: {', '.join(LIBRARY_NAMES)} or a .toml "
+                   f"(default {defaults.LIBRARY})")
+    _clock_period_option(f, "")
+    f.add_argument("--rate", type=_positive_float, default=defaults.INFERENCE_RATE_HZ,
+                   metavar="HZ", help=f"inferences per second for the average power (default "
+                   f"{defaults.INFERENCE_RATE_HZ:g} = 72 bpm)")
+    f.add_argument("--rtl-sim", choices=SIMULATORS, default=defaults.RTL_SIMULATOR,
                    help="simulator of the RTL step (gate level always runs on Icarus)")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
@@ -257,10 +270,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _input_options(p: argparse.ArgumentParser, *, required: bool, default_help: str = "") -> None:
+    src = p.add_mutually_exclusive_group(required=required)
+    src.add_argument("--inputs", metavar="X.npy",
+                     help=f".npy of raw samples, shape (N, C, L) or (C, L){default_help}")
+    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"seed for --random (default {defaults.SEED})")
+
+
+def _clock_period_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--clock-period", type=_positive_float, default=defaults.CLOCK_PERIOD_NS,
+                   metavar="NS", help=f"clock period in ns{' ' + what if what else ''} (default "
+                   f"{defaults.CLOCK_PERIOD_NS:g} = {1e3 / defaults.CLOCK_PERIOD_NS:g} MHz)")
+
+
 def _hardware_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lanes", type=_positive, default=8, help="parallel PE lanes (default 8)")
-    p.add_argument("--mode", choices=("baked", "loadable"), default="baked",
-                   help="weights in ROM (baked) or in RAM written through the config port")
+    p.add_argument("--lanes", type=_positive, default=defaults.LANES,
+                   help=f"parallel PE lanes (default {defaults.LANES})")
+    p.add_argument("--mode", choices=MODES, default=defaults.HW_MODE,
+                   help=f"weights in ROM (baked) or in RAM written through the config port "
+                   f"(loadable); default {defaults.HW_MODE}")
 
 
 def _positive_float(text: str) -> float:
@@ -284,20 +314,9 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SparrowError as e:
-        print(f"sparrow: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("sparrow: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``sparrow check x | head``): not an error of Sparrow's.
-        sys.stderr.close()
-        return 0
+    args = build_parser().parse_args(argv)
+    # A command group names itself in its errors ("sparrow ecg: error: ...").
+    return guarded_main(getattr(args, "prog", "sparrow"), lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""``python -m sparrow.ecg``: the ECG application's command line."""
+"""``python -m sparrow.ecg``: the same as ``sparrow ecg``."""
 
 import sys
 
-from .cli import main
+from ..cli import main
 
-sys.exit(main())
+sys.exit(main(["ecg", *sys.argv[1:]]))

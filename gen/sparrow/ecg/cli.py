@@ -1,4 +1,4 @@
-"""Command line of the ECG application: ``python -m sparrow.ecg`` or ``sparrow ecg``.
+"""Command line of the ECG application: ``sparrow ecg`` (or ``python -m sparrow.ecg``).
 
 :func:`register_cli` adds the ``ecg`` command group to any argparse sub-parser set; each
 subcommand's function returns the exit code and raises SparrowError for bad input.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -167,6 +166,7 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
                                 "evaluation, T sweep", description=_DESCRIPTION)
     add_subcommands(ecg.add_subparsers(dest="ecg_command", required=True,
                                        metavar="SUBCOMMAND"))
+    ecg.set_defaults(prog="sparrow ecg")
     return ecg
 
 
@@ -223,18 +223,3 @@ def add_subcommands(sub) -> None:
     p.add_argument("--sweep", help="sweep.json of a T sweep")
     p.add_argument("--out", required=True, help="metrics JSON to write")
     p.set_defaults(func=cmd_report)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sparrow.ecg", description=_DESCRIPTION)
-    add_subcommands(parser.add_subparsers(dest="ecg_command", required=True,
-                                          metavar="SUBCOMMAND"))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SparrowError as e:
-        print(f"sparrow ecg: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("sparrow ecg: interrupted", file=sys.stderr)
-        return 130

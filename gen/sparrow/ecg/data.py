@@ -48,7 +48,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SparrowError
-from ..model.descriptor import atomic_write
+from ..fileio import atomic_write
+from ..resources import shared_path
 
 RECORDS = (
     "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "111", "112",
@@ -84,8 +85,7 @@ INTRA_SEED = 20240606
 
 PHYSIONET_URL = "https://physionet.org/content/mitdb/1.0.0/"
 _CACHE_VERSION = 1
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_DATA_DIR = _REPO_ROOT / ".." / "shared" / "data" / "mitdb"
+DEFAULT_DATA_DIR = shared_path("data", "mitdb")
 
 
 @dataclass(frozen=True)

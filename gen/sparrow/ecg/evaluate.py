@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import SparrowError
 from ..model import Model, load_model, run
-from ..model.descriptor import atomic_write
+from ..fileio import atomic_write
 from .data import CLASSES, WINDOW, BeatSet, load_split
 from .metrics import ClassReport, class_report, format_report
 

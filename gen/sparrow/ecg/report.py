@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import SparrowError
 from ..model import load_model
-from ..model.descriptor import atomic_write
+from ..fileio import atomic_write
 from . import data
 from .evaluate import evaluate
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import DescriptorError, SparrowError
 from ..model import Model, model_from_dict, save_model
-from ..model.descriptor import atomic_write
+from ..fileio import atomic_write
 from ..model.random_model import random_weights
 from .data import CLASSES, DEFAULT_SHIFT, WINDOW, BeatSet, load_split
 

@@ -1,19 +1,11 @@
-"""Design exports that any layer may use: SDC constraints and LibreLane/OpenLane 2 configs.
+"""Design exports: SDC constraints and LibreLane/OpenLane 2 configurations.
 
-Lower than ``sparrow.hw`` and ``sparrow.flow``: it imports nothing from Sparrow but
-``sparrow.errors``, so the hardware generator can write ``config.json`` next to its Verilog.
+Below ``sparrow.hw``: the hardware generator writes ``config.json`` and the SDC next to its
+Verilog, and the timing step writes the SDC it times with.
 """
 
-from .atomic import atomic_write_bytes, atomic_write_text
 from .librelane import librelane_config, write_librelane_config
-from .resources import (BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE, CONSTRAINTS_DIR, FLOWS_DIR,
-                        REPO_ROOT, RTL_DIR, mapped_clock_gate)
-from .sdc import render_sdc, write_sdc
-from .template import render_template
+from .sdc import SDC_TEMPLATE, render_sdc, write_sdc
 
-__all__ = [
-    "atomic_write_bytes", "atomic_write_text",
-    "librelane_config", "write_librelane_config", "render_sdc", "write_sdc", "render_template",
-    "BEHAVIOURAL_CLOCK_GATE", "CLOCK_GATE_MODULE", "CONSTRAINTS_DIR", "FLOWS_DIR", "REPO_ROOT",
-    "RTL_DIR", "mapped_clock_gate",
-]
+__all__ = ["librelane_config", "write_librelane_config", "render_sdc", "write_sdc",
+           "SDC_TEMPLATE"]

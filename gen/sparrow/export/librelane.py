@@ -16,9 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .. import defaults
 from ..errors import SparrowError
-from .atomic import atomic_write_text
-from .resources import CLOCK_GATE_MODULE, mapped_clock_gate
+from ..fileio import atomic_write_text
+from ..resources import CLOCK_GATE_MODULE, mapped_clock_gate
 from .sdc import render_sdc
 
 _IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
@@ -38,7 +39,7 @@ def _needs_clock_gate(files: Sequence[Path]) -> bool:
 
 def librelane_config(*, design_name: str, verilog_files: Sequence[str | os.PathLike],
                      config_dir: str | os.PathLike, sdc_file: str | os.PathLike,
-                     clock_port: str = "clk", clock_period_ns: float = 250.0,
+                     clock_port: str = "clk", clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
                      pdk: str = "sky130A", std_cell_library: str = "sky130_fd_sc_hd",
                      core_utilization_pct: float = 40.0,
                      extra: Mapping[str, object] | None = None) -> dict:
@@ -85,7 +86,7 @@ def librelane_config(*, design_name: str, verilog_files: Sequence[str | os.PathL
 
 def write_librelane_config(out_dir: str | os.PathLike, *, design_name: str,
                            verilog_files: Sequence[str | os.PathLike], clock_port: str = "clk",
-                           clock_period_ns: float = 250.0, input_delay_ns: float = 0.0,
+                           clock_period_ns: float = defaults.CLOCK_PERIOD_NS, input_delay_ns: float = 0.0,
                            output_delay_ns: float = 0.0, pdk: str = "sky130A",
                            std_cell_library: str = "sky130_fd_sc_hd",
                            core_utilization_pct: float = 40.0,

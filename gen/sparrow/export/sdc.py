@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .atomic import atomic_write_text
-from .resources import CONSTRAINTS_DIR
-from .template import render_template
+from ..fileio import atomic_write_text
+from ..resources import CONSTRAINTS_DIR, render_template
 
 SDC_TEMPLATE = CONSTRAINTS_DIR / "core.sdc.tmpl"
 

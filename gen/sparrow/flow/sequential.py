@@ -10,7 +10,7 @@ Run folder layout::
         metrics.json               the step's own metrics, with units and source
         state_out.json             state after the step
     <run_dir>/metrics.json         all metrics of the run, with units, meanings and sources
-    <run_dir>/report.md, report.html, plots/   (see report.py)
+    <run_dir>/.sparrow.lock        held while a flow runs in the folder (see lock.py)
 
 A step runs in ``.<NN>-<id>.tmp`` and is renamed to ``<NN>-<id>`` only when it succeeded, so
 a step folder is always complete. A failed step is kept as ``<NN>-<id>.failed`` (its log is
@@ -32,13 +32,16 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SparrowError
-from ..export import atomic_write_text
+from ..fileio import atomic_write_text
+from .lock import run_folder_lock
 from .metrics import metric_spec
 from .progress import Progress
 from .state import State, ViewValue, as_view, view_files
 from .step import ConfigVar, Step, StepContext
 
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}
+STALE_OUTPUTS = ("report.md", "report.html", "plots")
+"""What a report writes into a run folder (removed when a new run starts)."""
 
 
 def file_sha256(path: Path) -> str:
@@ -160,12 +163,13 @@ class SequentialFlow:
 
     def run(self, run_dir: str | Path, *, initial_views: Mapping[str, Any] | None = None,
             from_step: str | None = None, to_step: str | None = None,
-            progress: Progress | None = None, report: bool = True) -> State:
+            progress: Progress | None = None, notes: Mapping[str, str] | None = None) -> State:
         """Run the flow in ``run_dir`` (created if needed); return the final state.
 
         ``initial_views``: views available before the first step (name -> path or paths).
         ``from_step``/``to_step``: step ids bounding the steps to run (see module doc).
-        ``report``: write ``report.md``/``report.html`` and plots at the end.
+        ``notes``: free-form facts about the run for its readers (where the inputs came from),
+        kept in ``metrics.json``. Only one flow at a time may run in ``run_dir``.
         Raises ``ToolError``/``SparrowError`` from a failed step, prefixed with the step id.
         """
         run_dir = Path(run_dir)
@@ -186,27 +190,25 @@ class SequentialFlow:
             state = State.load(prev, run_dir)
             state = State({**views0, **state.views}, state.metrics)
         self._check_dataflow(set(state.views), first)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        for stale in ("metrics.json", "report.md", "report.html", "plots"):
-            _remove(run_dir / stale)
-
-        count = len(self.steps)
-        progress.flow_start(run_dir, count)
-        t_flow = time.monotonic()
-        statuses: dict[str, str] = {}
-        ok = False
-        try:
-            for index in range(first, last + 1):
-                state, statuses[self.steps[index].id] = self._run_step(
-                    index, state, run_dir, progress, forced=from_step is not None)
-            ok = True
-        finally:
-            progress.flow_end(run_dir, time.monotonic() - t_flow, ok)
-        doc = self._metrics_document(state, run_dir, last, statuses)
-        _write_json(run_dir / "metrics.json", doc)
-        if report:
-            from .report import write_report
-            write_report(run_dir, doc)
+        with run_folder_lock(run_dir):
+            # Results of an earlier run go first: a report must never mix two runs.
+            for stale in ("metrics.json", *STALE_OUTPUTS):
+                _remove(run_dir / stale)
+            count = len(self.steps)
+            progress.flow_start(run_dir, count)
+            t_flow = time.monotonic()
+            statuses: dict[str, str] = {}
+            ok = False
+            try:
+                for index in range(first, last + 1):
+                    state, statuses[self.steps[index].id] = self._run_step(
+                        index, state, run_dir, progress, forced=from_step is not None)
+                ok = True
+            finally:
+                progress.flow_end(run_dir, time.monotonic() - t_flow, ok)
+            doc = self._metrics_document(state, run_dir, last, statuses)
+            doc["notes"] = dict(notes or {})
+            _write_json(run_dir / "metrics.json", doc)
         return state
 
     def _run_step(self, index: int, state: State, run_dir: Path, progress: Progress,

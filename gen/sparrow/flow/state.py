@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from ..errors import SparrowError
-from ..export import atomic_write_text
+from ..fileio import atomic_write_text
 
 ViewValue = Union[Path, tuple[Path, ...]]
 """One file, or several files of the same kind (e.g. Verilog sources)."""

@@ -39,29 +39,37 @@ _STEP_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 
 @dataclass(frozen=True)
 class ConfigVar:
-    """A configuration variable a step reads. ``default`` None with ``required`` means the
-    flow configuration must set it. ``unit`` is part of the documentation ("ns", "s", ...)."""
+    """A configuration variable steps read. ``default`` None with ``required`` means the
+    flow configuration must set it. ``unit`` is part of the documentation ("ns", "s", ...).
+    ``choices``: the allowed values, if the variable takes one of a few. Declare each variable
+    once (``flow.variables``) and list it in every step that reads it, as LibreLane does."""
     name: str
     type: type
     default: Any
     description: str
     unit: str = ""
     required: bool = False
+    choices: tuple[Any, ...] | None = None
 
     def resolve(self, config: Mapping[str, Any]) -> Any:
         """The value from ``config`` (or the default), converted to ``type``; a
-        ``SparrowError`` naming the variable when it is missing or of the wrong type."""
+        ``SparrowError`` naming the variable when it is missing, of the wrong type or not one
+        of its choices."""
         if self.name not in config:
             if self.required:
                 raise SparrowError(f"configuration: {self.name} is required ({self.description})")
             return self.default
         value = config[self.name]
-        if value is None or isinstance(value, self.type):
-            return value
-        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        raise SparrowError(f"configuration: {self.name} must be of type {self.type.__name__}, "
-                           f"got {value!r}")
+        if value is not None and not isinstance(value, self.type):
+            if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            else:
+                raise SparrowError(f"configuration: {self.name} must be of type "
+                                   f"{self.type.__name__}, got {value!r}")
+        if self.choices is not None and value is not None and value not in self.choices:
+            raise SparrowError(f"configuration: {self.name} must be one of "
+                               f"{', '.join(map(str, self.choices))}, got {value!r}")
+        return value
 
 
 @dataclass

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from ..export import BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE, write_librelane_config
+from .. import defaults
+from ..export import write_librelane_config
+from ..resources import BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE
 from ..model.descriptor import Model
 from .core import SparrowCore
 from .plan import HardwarePlan, plan_core
@@ -95,7 +97,8 @@ def port_map(plan: HardwarePlan) -> dict:
 
 
 def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = 8, mode: str = "baked",
-             clock_period_ns: float = 250.0, clock_gate: str = "instance") -> GeneratedDesign:
+             clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
+             clock_gate: str = defaults.CLOCK_GATE) -> GeneratedDesign:
     """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
 
     Raises :class:`~sparrow.hw.plan.HardwareLimitError` if the model is beyond the limits.

@@ -48,7 +48,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import tomllib
 import zipfile
 import zlib
@@ -59,6 +58,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import DescriptorError
+from ..fileio import atomic_write
 
 MAX_TIMESTEPS = 255
 WEIGHT_BITS_RANGE = (2, 8)
@@ -716,30 +716,6 @@ def save_model(model: Model, path: str | os.PathLike) -> Path:
     atomic_write(npz_path, lambda f: np.savez_compressed(f, **arrays), binary=True)
     atomic_write(path, lambda f: f.write(text))
     return path
-
-
-def atomic_write(path: Path, write, *, binary: bool = False) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _toml_value(v: Any) -> str:

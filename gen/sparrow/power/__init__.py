@@ -24,7 +24,7 @@ from .activity import Activity
 from .engine import compute_power
 from .errors import ActivityError, LibertyError, NetlistError
 from .liberty import DEFAULT_LIBERTY, Library, load_liberty
-from .netlist import Netlist, read_netlist
+from ..netlist import Netlist, read_netlist
 from .propagate import Vectorless
 from .report import GROUPS, PowerBreakdown, PowerReport
 from .vcd import VcdActivity, VcdFile, read_vcd

@@ -21,7 +21,7 @@ from .annotate import annotate, wanted_names
 from .compute import compute_instance_power
 from .liberty import Library, load_liberty
 from .link import LinkedDesign, link_design
-from .netlist import read_netlist
+from ..netlist import read_netlist
 from .propagate import Vectorless, propagate_missing, vectorless_activity
 from .report import PowerReport
 from .slew import compute_slews

@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .. import units
 from .boolean import BooleanFunction, ExpressionError, parse_function
 from .cache import file_digest, load_entry, store_entry
 from .errors import LibertyError
@@ -48,10 +49,6 @@ _PROPAGATING = frozenset({
     "three_state_enable_fall", "three_state_disable", "three_state_disable_rise",
     "three_state_disable_fall"})
 
-_TIME = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
-_CAP = {"f": 1.0, "mf": 1e-3, "uf": 1e-6, "nf": 1e-9, "pf": 1e-12, "ff": 1e-15}
-_VOLT = {"v": 1.0, "mv": 1e-3, "kv": 1e3}
-_POWER = {"w": 1.0, "mw": 1e-3, "uw": 1e-6, "nw": 1e-9, "pw": 1e-12, "fw": 1e-15}
 
 
 # ---------------------------------------------------------------- model (what power uses)
@@ -275,12 +272,16 @@ def _numbers(values: Iterable) -> list[float]:
     return out
 
 
-def _unit_scale(text: str, table: dict[str, float], what: str, path: Path) -> float:
+def _unit_scale(text: str, base: str, what: str, path: Path) -> float:
+    """``"1ns"`` -> 1e-9 against base unit ``"s"`` (``units.scale``)."""
     match = re.fullmatch(r"\s*([0-9.eE+-]*)\s*([A-Za-z]+)\s*", text)
-    if not match or match.group(2).lower() not in table:
-        raise LibertyError(f"{path}: unknown {what} {text!r}")
-    number = float(match.group(1)) if match.group(1) else 1.0
-    return number * table[match.group(2).lower()]
+    try:
+        if not match:
+            raise ValueError(text)
+        number = float(match.group(1)) if match.group(1) else 1.0
+        return number * units.scale(match.group(2), base)
+    except ValueError:
+        raise LibertyError(f"{path}: unknown {what} {text!r}") from None
 
 
 class _LibraryExtractor:
@@ -294,17 +295,17 @@ class _LibraryExtractor:
     def extract(self) -> dict:
         lib = self.library
         path = self.path
-        self.time = _unit_scale(_text(lib.get("time_unit", "1ns")), _TIME, "time_unit", path)
-        self.volt = _unit_scale(_text(lib.get("voltage_unit", "1V")), _VOLT, "voltage_unit",
+        self.time = _unit_scale(_text(lib.get("time_unit", "1ns")), "s", "time_unit", path)
+        self.volt = _unit_scale(_text(lib.get("voltage_unit", "1V")), "v", "voltage_unit",
                                 path)
-        self.power = _unit_scale(_text(lib.get("leakage_power_unit", "1W")), _POWER,
+        self.power = _unit_scale(_text(lib.get("leakage_power_unit", "1W")), "w",
                                  "leakage_power_unit", path)
         cap_unit = lib.get("capacitive_load_unit")
         if cap_unit is None:
             self.cap = 1e-12
         else:
             number, unit = cap_unit
-            self.cap = float(_text(number)) * _unit_scale(_text(unit), _CAP,
+            self.cap = float(_text(number)) * _unit_scale(_text(unit), "f",
                                                           "capacitive_load_unit", path)
         self.energy = self.cap * self.volt * self.volt
         for group in lib.groups:

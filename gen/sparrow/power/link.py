@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import NetlistError
 from .liberty import Cell, Library
-from .netlist import Netlist
+from ..netlist import Netlist
 
 _COMBINATIONAL = ("combinational", "combinational_rise", "combinational_fall")
 

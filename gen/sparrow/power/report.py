@@ -10,14 +10,14 @@ annotated-pin fraction (``power__annotated__fraction``).
 from __future__ import annotations
 
 import csv
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
+
+from ..fileio import atomic_write
 
 GROUPS = ("Sequential", "Combinational", "Clock", "Macro", "Pad")
 _AUTO_NAME = re.compile(r"^(?:.*/)?(?:_\d+_|\$.*)$")
@@ -203,21 +203,16 @@ class PowerReport:
     def write_instance_table(self, path: Path | str) -> None:
         """Per-instance table (TSV: instance, cell, group, internal_W, switching_W,
         leakage_W, total_W), written to a temporary file and moved into place."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", newline="") as handle:
-                writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-                writer.writerow(["instance", "cell", "group", "internal_W", "switching_W",
-                                 "leakage_W", "total_W"])
-                for i, name in enumerate(self.instances):
-                    values = (self.internal_w[i], self.switching_w[i], self.leakage_w[i])
-                    writer.writerow([name, self.cells[i], self.groups_of[i],
-                                     *(f"{v:.6e}" for v in values), f"{sum(values):.6e}"])
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        def write(handle) -> None:
+            writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+            writer.writerow(["instance", "cell", "group", "internal_W", "switching_W",
+                             "leakage_W", "total_W"])
+            for i, name in enumerate(self.instances):
+                values = (self.internal_w[i], self.switching_w[i], self.leakage_w[i])
+                writer.writerow([name, self.cells[i], self.groups_of[i],
+                                 *(f"{v:.6e}" for v in values), f"{sum(values):.6e}"])
+
+        atomic_write(path, write)
 
     def summary(self) -> str:
         """A report_power-like table (W) with the activity source and annotation."""

@@ -30,13 +30,13 @@ from typing import Iterable
 
 import numpy as np
 
+from .. import units
 from .errors import ActivityError
 
 _CHUNK = 8 << 20                  # bytes of value-change text processed per numpy pass
 _NONE = np.uint8(255)             # "no record yet" marker in the per-signal state
 _X, _Z = 2, 3
 _MAX_ID = 8                       # identifier characters read as one 64-bit word
-_TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
 
 _VALUE_CODE = np.full(256, 255, dtype=np.uint8)
 for _ch, _code in (("0", 0), ("1", 1), ("x", _X), ("X", _X), ("u", _X), ("U", _X),
@@ -179,9 +179,12 @@ class VcdFile:
             elif token == "$timescale":
                 text = "".join(body)
                 match = re.fullmatch(r"(\d+)\s*([a-z]+)", text)
-                if not match or match.group(2) not in _TIME_UNITS:
-                    raise ActivityError(f"{self.path}: unknown $timescale {text!r}")
-                self.timescale_s = int(match.group(1)) * _TIME_UNITS[match.group(2)]
+                try:
+                    if not match:
+                        raise ValueError(text)
+                    self.timescale_s = int(match.group(1)) * units.scale(match.group(2), "s")
+                except ValueError:
+                    raise ActivityError(f"{self.path}: unknown $timescale {text!r}") from None
             i = end + 1
         if not self.vars:
             listed = ", ".join(sorted(scopes_seen, key=len)[:8])

@@ -1,0 +1,36 @@
+"""Defaults shared by the command line, the flow and the library API: one place each.
+
+Units are in the names: ns for clock periods, Hz for rates.
+"""
+
+from __future__ import annotations
+
+CLOCK_PERIOD_NS = 250.0
+"""Clock period (ns): 4 MHz, the ECG monitor's clock (SparrowSNN runs at 4 MHz)."""
+
+LIBRARY = "osu018"
+"""Standard-cell library: OSU 0.18 µm from Debian's qflow-tech-osu018 (installs anywhere)."""
+
+LANES = 8
+"""Parallel PE lanes of a generated core."""
+
+HW_MODE = "baked"
+"""Weights in ROM (``baked``) rather than RAM written through the config port."""
+
+CLOCK_GATE = "instance"
+"""Clock-gate idle blocks with the library's gate (``instance``) rather than enables only."""
+
+RTL_SIMULATOR = "icarus"
+"""Simulator of RTL runs (Icarus or Verilator)."""
+
+INFERENCE_RATE_HZ = 72 / 60
+"""Inferences per second for average power: one ECG beat classified per heartbeat at 72 bpm."""
+
+INFERENCES = 1
+"""Inferences a flow simulates by default (a gate-level ECG inference takes minutes)."""
+
+SEED = 0
+"""Seed of random inputs."""
+
+MAX_FANOUT = 16
+"""Most sinks per net after synthesis buffering."""

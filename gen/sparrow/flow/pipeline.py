@@ -1,0 +1,71 @@
+"""The Sparrow flow (``sparrow flow``): the steps in order, its configuration, ``run_flow``."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import defaults
+from ..fileio import atomic_write_bytes
+from ..hw.generate import top_name
+from ..model import load_model
+from ..model.descriptor import descriptor_files
+from ..model.golden import check_input
+from .lock import run_folder_lock
+from .progress import Progress
+from .sequential import SequentialFlow
+from .state import State
+from .steps import (GateLevelSimStep, GenerateStep, PowerStep, RtlSimStep, StaStep,
+                    SynthesisStep)
+
+FLOW_STEPS = (GenerateStep, RtlSimStep, SynthesisStep, StaStep, GateLevelSimStep, PowerStep)
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """What a user chooses for a run. Units: ns for the clock period, Hz for the rate."""
+    lanes: int = defaults.LANES
+    mode: str = defaults.HW_MODE
+    library: str = defaults.LIBRARY
+    clock_period_ns: float = defaults.CLOCK_PERIOD_NS
+    rtl_simulator: str = defaults.RTL_SIMULATOR
+    inference_rate_hz: float = defaults.INFERENCE_RATE_HZ
+
+    def config(self, design_name: str) -> dict:
+        return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
+                "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
+                "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
+                "INFERENCE_RATE": float(self.inference_rate_hz)}
+
+
+def build_flow(design_name: str, options: FlowOptions = FlowOptions()) -> SequentialFlow:
+    """The flow's steps with the configuration of ``options``."""
+    return SequentialFlow([step() for step in FLOW_STEPS], options.config(design_name),
+                          name="sparrow flow")
+
+
+def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: np.ndarray,
+             options: FlowOptions = FlowOptions(), *, inputs_described: str = "given inputs",
+             from_step: str | None = None, to_step: str | None = None,
+             progress: Progress | None = None) -> State:
+    """Run the flow on ``descriptor`` with ``inputs`` ((N, C, L) raw samples, kept as
+    ``run_dir/inputs.npy``; ``inputs_described`` says where they came from, for the report)
+    in ``run_dir``; return the final state. Only one flow at a time may use a run folder."""
+    model = load_model(descriptor)
+    x = check_input(model, inputs)
+    run_dir = Path(run_dir)
+    progress = progress or Progress()
+    flow = build_flow(top_name(model), options)
+    with run_folder_lock(run_dir):
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(x, dtype=np.int64))
+        saved = atomic_write_bytes(run_dir / "inputs.npy", buffer.getvalue())
+        progress.step_line(f"inputs: {inputs_described}")
+        return flow.run(run_dir, initial_views={"descriptor": descriptor_files(descriptor),
+                                                "inputs": saved},
+                        from_step=from_step, to_step=to_step, progress=progress,
+                        notes={"inputs": inputs_described, "library": options.library})

@@ -1,0 +1,121 @@
+"""Flow step: power and energy per inference from the gate-level switching activity.
+
+Sparrow's own power engine (``sparrow.power``, OpenSTA 2.6 semantics, checked against the
+reference reports of ``shared/power-reference``) reads the netlist, the library's liberty
+and the VCD of the gate-level simulation over the inference window. Debian's OpenSTA (2019)
+cannot read per-net activity, so it is not used for these figures (``bench/flow.py`` prints
+its vectorless estimate beside them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ...hw.core import BLOCKS
+from ...library import get_library
+from ...power import compute_power
+from .. import variables as v
+from ..energy import average_power_w
+from ..metrics import MetricSpec
+from ..state import State, view_files
+from ..step import Step, StepContext
+
+CLOCK_GATE_BLOCK = "clock gates"
+
+
+def block_patterns() -> dict[str, list]:
+    """Cell-name patterns of the core's blocks in a netlist synthesized with names kept
+    (``SYNTH_HIERARCHY=keep_names``: every cell carries its block path)."""
+    patterns: dict[str, list] = {name: [f"{sub}."] for name, sub in BLOCKS.items()}
+    # Amaranth renames a submodule that clashes with a signal (``weights$125``).
+    for name, sub in BLOCKS.items():
+        patterns[name].append(re.compile(rf"^{re.escape(sub)}\$\d+\."))
+    patterns[CLOCK_GATE_BLOCK] = [re.compile(r"^\w+_clock_gate\.")]
+    return patterns
+
+
+class PowerStep(Step):
+    """Views ``netlist`` + ``vcd`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
+    power over the inference window by group and by block, energy per inference, and the
+    average power at an inference rate with the core idle (leaking, clock stopped) between
+    inferences."""
+    id = "sparrow.power"
+    name = "Power"
+    inputs = ("netlist", "vcd")
+    outputs = ("power_report", "power_instances")
+    config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PERIOD, v.INFERENCE_RATE)
+    metric_specs = {
+        "power__annotated__fraction": MetricSpec(
+            "", "cell pins whose activity came from the VCD / all cell pins"),
+        "power__known__fraction": MetricSpec(
+            "", "cell pins whose activity is exact (from the VCD, or tied to a constant) / all "
+                "cell pins; the rest were propagated"),
+        "power__activity_source": MetricSpec("", "where the switching activity came from"),
+        "power__window": MetricSpec("s", "length of the activity window the power is over"),
+        "inference__count": MetricSpec("inferences", "inferences in the activity window"),
+        "inference__time": MetricSpec("s", "time of one inference (window / inferences)"),
+        "inference__energy": MetricSpec(
+            "J", "energy of one inference: per-transition internal and switching energies "
+                 "over the window plus leakage, / inferences"),
+        "inference__energy__block": MetricSpec("J", "energy of one inference in one block"),
+        "inference__rate": MetricSpec("Hz", "inference rate for the average power"),
+        "power__average": MetricSpec(
+            "W", "average power at the inference rate: energy per inference x rate + leakage "
+                 "while idle (clock stopped between inferences)"),
+    }
+    source = "sparrow.power (OpenSTA 2.6 semantics) on the gate-level VCD"
+
+    def run(self, state: State, step_dir: Path, ctx: StepContext):
+        c = ctx.config
+        library = get_library(c["LIBRARY"])
+        m = state.metrics
+        start, end = m["gatesim__window__start"], m["gatesim__window__end"]
+        count = int(m["gatesim__inferences"])
+        vcd = view_files(state.view("vcd"))[0]
+        ctx.progress(f"reading {vcd.stat().st_size / 1e6:.0f} MB of VCD, window "
+                     f"{start:g}-{end:g} ns")
+        report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
+                               c["DESIGN_NAME"], vcd=vcd, scope=c["DESIGN_NAME"],
+                               clock_period_ns=c["CLOCK_PERIOD"], window_ns=(start, end))
+        window_s = (end - start) * 1e-9
+        energy = report.energy_j / count
+        blocks = report.by_block(block_patterns())
+        metrics = {
+            "power__internal__total": report.internal_total_w,
+            "power__switching__total": report.switching_total_w,
+            "power__leakage__total": report.leakage_total_w,
+            "power__total": report.total_w,
+            "power__annotated__fraction": report.annotated_fraction,
+            "power__known__fraction": report.known_fraction,
+            "power__activity_source": (
+                f"gate-level VCD of {count} inference(s), window {start:g}-{end:g} ns "
+                f"(Icarus + cocotb, {library.name} cell models)"),
+            "power__window": window_s,
+            "inference__count": count,
+            "inference__time": window_s / count,
+            "inference__energy": energy,
+            "inference__rate": c["INFERENCE_RATE"],
+            "power__average": average_power_w(
+                energy_per_inference_j=energy, inference_time_s=window_s / count,
+                leakage_w=report.leakage_total_w, rate_hz=c["INFERENCE_RATE"]),
+        }
+        for name, group in report.groups.items():
+            if group.instances:
+                metrics[f"power__total__group:{name}"] = group.total_w
+        for name, block in blocks.items():
+            if block.instances:
+                metrics[f"power__total__block:{name}"] = block.total_w
+                metrics[f"inference__energy__block:{name}"] = block.total_w * window_s / count
+        table = step_dir / "instance_power.tsv"
+        report.write_instance_table(table)
+        doc = {"summary": report.summary(), "metrics": metrics,
+               "groups": {k: v.to_dict() for k, v in report.groups.items()},
+               "blocks": {k: v.to_dict() for k, v in blocks.items()},
+               "unannotated_pins": report.unannotated[:200],
+               "timings_s": report.timings_s}
+        path = step_dir / "power.json"
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        (step_dir / "power.txt").write_text(report.summary() + "\n")
+        return {"power_report": path, "power_instances": table}, metrics

@@ -1,0 +1,126 @@
+"""Flow steps that run real inferences through the core with the cocotb testbench
+(``sparrow.sim.tb``) and check every one against the golden model: on the generated RTL, and
+on the synthesized netlist with the library's cell models (which also records the activity
+VCD)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ...errors import ToolError
+from ...library import get_library
+from ...sim.runner import CoreSimResult, run_core_sim
+from .. import variables as v
+from ..metrics import MetricSpec
+from ..state import State, view_files
+from ..step import Step, StepContext
+from .views import design_of, inputs_of, model_of
+
+_COUNTER_METRICS = {
+    "cycles": "inference__cycles",
+    "weight_reads": "inference__weight_reads",
+    "activation_reads": "inference__activation_reads",
+    "activation_writes": "inference__activation_writes",
+}
+COUNTER_SPECS = {
+    "inference__cycles": MetricSpec(
+        "cycles", "clock cycles from the last input sample to the result (hardware counter)"),
+    "inference__weight_reads": MetricSpec(
+        "words", "weight-buffer word reads per inference (hardware counter)"),
+    "inference__activation_reads": MetricSpec(
+        "words", "activation-buffer word reads per inference (hardware counter)"),
+    "inference__activation_writes": MetricSpec(
+        "words", "activation-buffer word writes per inference (hardware counter)"),
+}
+
+
+def _check(result: CoreSimResult, what: str) -> dict[str, Any]:
+    """Fail unless every inference matched the golden model; the counters as metrics (the
+    hardware counters of the last inference; every inference's were checked)."""
+    if not result.passed:
+        lines = result.diagnosis + result.errors[:10] or result.tests_failed
+        raise ToolError(f"{what}: the core does not match the golden model: "
+                        + "; ".join(lines) + f"; log: {result.log}")
+    perf = result.observed[-1]["perf"]
+    return {metric: int(perf[key]) for key, metric in _COUNTER_METRICS.items()}
+
+
+def _write_results(path: Path, result: CoreSimResult) -> Path:
+    path.write_text(json.dumps({"simulator": result.simulator, "inferences": result.inferences,
+                                "window_ns": result.window_ns, "observed": result.observed},
+                               indent=1) + "\n")
+    return path
+
+
+class RtlSimStep(Step):
+    """The generated RTL (view ``rtl``) on every input of view ``inputs`` under cocotb,
+    each inference equal to the golden model (scores, class, counters)."""
+    id = "cocotb.rtl_sim"
+    name = "RTL simulation"
+    inputs = ("descriptor", "manifest", "rtl", "inputs")
+    outputs = ("rtl_results",)
+    config_vars = (v.RTL_SIMULATOR, v.CLOCK_PERIOD)
+    metric_specs = {**COUNTER_SPECS,
+                    "rtl_sim__inferences": MetricSpec("inferences", "inferences simulated at "
+                                                      "RTL, all equal to the golden model")}
+    source = "cocotb 2 testbench (sparrow.sim.tb), hardware performance counters"
+
+    def run(self, state: State, step_dir: Path, ctx: StepContext):
+        c = ctx.config
+        model = model_of(state)
+        design = design_of(state, model)
+        x = inputs_of(state)
+        ctx.progress(f"{len(x)} inferences on {c['RTL_SIMULATOR']}")
+        result = run_core_sim(design, x, simulator=c["RTL_SIMULATOR"], work_dir=step_dir,
+                             sources=view_files(state.view("rtl")),
+                             clock_period_ns=c["CLOCK_PERIOD"])
+        metrics = _check(result, "RTL simulation")
+        metrics["rtl_sim__inferences"] = result.inferences
+        return {"rtl_results": _write_results(step_dir / "results.json", result)}, metrics
+
+
+class GateLevelSimStep(Step):
+    """The synthesized netlist (view ``netlist``) with the library's cell models under
+    Icarus, driven by the same testbench on the same inputs: every inference equal to the
+    golden model, and the switching activity of every net recorded (view ``vcd``) with the
+    inference window (first sample offered to last result) as metrics."""
+    id = "cocotb.gate_sim"
+    name = "Gate-level simulation"
+    inputs = ("descriptor", "manifest", "netlist", "inputs")
+    outputs = ("vcd", "gate_results")
+    config_vars = (v.LIBRARY, v.CLOCK_PERIOD)
+    metric_specs = {
+        **COUNTER_SPECS,
+        "gatesim__inferences": MetricSpec("inferences", "inferences simulated at gate level, "
+                                          "all equal to the golden model"),
+        "gatesim__window__start": MetricSpec("ns", "start of the inference window in the VCD"),
+        "gatesim__window__end": MetricSpec("ns", "end of the inference window in the VCD"),
+        "gatesim__vcd__size": MetricSpec("bytes", "size of the activity VCD"),
+    }
+    source = "Icarus Verilog 11 gate-level simulation with cocotb 2 (sparrow.sim.tb)"
+
+    def run(self, state: State, step_dir: Path, ctx: StepContext):
+        c = ctx.config
+        library = get_library(c["LIBRARY"])
+        model = model_of(state)
+        design = design_of(state, model)
+        x = inputs_of(state)
+        ctx.progress(f"{len(x)} inferences on the {library.name} netlist (Icarus, "
+                     f"{c['CLOCK_PERIOD']:g} ns clock)")
+        vcd = step_dir / "activity.vcd"
+        result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "sim",
+                             sources=[*view_files(state.view("netlist")), *library.cell_models],
+                             build_args=list(library.iverilog_flags), vcd=vcd,
+                             clock_period_ns=c["CLOCK_PERIOD"])
+        metrics = _check(result, "gate-level simulation")
+        if result.window_ns is None or not vcd.is_file():
+            raise ToolError(f"gate-level simulation wrote no activity window or VCD; log: "
+                            f"{result.log}")
+        metrics |= {"gatesim__inferences": result.inferences,
+                    "gatesim__window__start": result.window_ns[0],
+                    "gatesim__window__end": result.window_ns[1],
+                    "gatesim__vcd__size": vcd.stat().st_size}
+        return {"vcd": vcd,
+                "gate_results": _write_results(step_dir / "results.json", result)}, metrics

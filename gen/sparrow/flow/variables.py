@@ -1,0 +1,38 @@
+"""The configuration variables of Sparrow's steps, each declared once (name, type, default,
+unit, allowed values) and listed by every step that reads it."""
+
+from __future__ import annotations
+
+from .. import defaults
+from ..hw.clock_gate import STYLES
+from ..hw.plan import MODES
+from ..sim.simulators import SIMULATORS
+from ..synth.yosys import HIERARCHY_MODES
+from .step import ConfigVar
+
+DESIGN_NAME = ConfigVar("DESIGN_NAME", str, None, "top module of the design", required=True)
+LIBRARY = ConfigVar("LIBRARY", str, defaults.LIBRARY,
+                    "standard-cell library: a registry name (sparrow.library) or a .toml")
+CLOCK_PORT = ConfigVar("CLOCK_PORT", str, "clk", "clock input port")
+CLOCK_PERIOD = ConfigVar("CLOCK_PERIOD", float, defaults.CLOCK_PERIOD_NS,
+                         "clock period (synthesis maps for it, timing checks it, simulation "
+                         "runs at it)", "ns")
+IO_DELAY = ConfigVar("IO_DELAY", float, 0.0, "input and output delay against the clock", "ns")
+
+LANES = ConfigVar("LANES", int, defaults.LANES, "parallel PE lanes")
+HW_MODE = ConfigVar("HW_MODE", str, defaults.HW_MODE, "weights in ROM or RAM", choices=MODES)
+CLOCK_GATE = ConfigVar("CLOCK_GATE", str, defaults.CLOCK_GATE, "clock gating of idle blocks",
+                       choices=STYLES)
+
+SYNTH_HIERARCHY = ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
+                            "keep_names (cells named after their block) or flatten (flatten "
+                            "first)", choices=HIERARCHY_MODES)
+SYNTH_TIE_CONSTANTS = ConfigVar("SYNTH_TIE_CONSTANTS", bool, False,
+                                "drive constants from tie cells")
+SYNTH_MAX_FANOUT = ConfigVar("SYNTH_MAX_FANOUT", int, defaults.MAX_FANOUT,
+                             "most sinks per net after ABC's buffering")
+
+RTL_SIMULATOR = ConfigVar("RTL_SIMULATOR", str, defaults.RTL_SIMULATOR, "RTL simulator",
+                          choices=SIMULATORS)
+INFERENCE_RATE = ConfigVar("INFERENCE_RATE", float, defaults.INFERENCE_RATE_HZ,
+                           "inferences per second for the average power (72 beats/min)", "Hz")

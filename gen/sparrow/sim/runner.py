@@ -1,0 +1,184 @@
+"""Run a generated core under cocotb (Icarus or Verilator) against the golden model: its
+RTL, or its synthesized netlist with the library's cell models (gate level).
+
+The testbench is ``sparrow.sim.tb`` (test module ``test_core`` with the driver, monitors and
+scoreboard beside it); this module prepares its job (inputs, the golden model's expected
+values, config writes, stall patterns), builds and runs it through ``cocotb_tools.runner``,
+and reads back what the testbench observed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from cocotb_tools.runner import Icarus, get_runner
+
+from ..errors import SparrowError
+from ..hw.generate import GeneratedDesign
+from ..model.golden import check_input, run
+from .icarus import DUMP_MODULE, VcdDump
+from .simulators import simulator_env
+from .tb.job import TbJob
+
+TEST_MODULE = "sparrow.sim.tb.test_core"
+
+
+class IcarusKeepingDumps(Icarus):
+    """cocotb's Icarus runner without waves passes ``vvp -none``, which silences every
+    ``$dumpfile``; this one asks for VCD instead, for Sparrow's dumper module."""
+
+    def _test_command(self):
+        return [["-vcd" if a == "-none" else a for a in cmd] for cmd in super()._test_command()]
+
+
+@dataclass
+class CoreSimResult:
+    """What a cocotb run saw: per inference class, scores and counters; any mismatches."""
+
+    simulator: str
+    inferences: int
+    observed: list[dict] = field(repr=False)
+    errors: list[str]
+    diagnosis: list[str]
+    tests_passed: list[str]
+    tests_failed: list[str]
+    build_seconds: float
+    run_seconds: float
+    log: Path
+    window_ns: tuple[float, float] | None = None   # first sample offered .. last result (ns)
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors and not self.tests_failed and bool(self.tests_passed)
+
+    @property
+    def predictions(self) -> list[int]:
+        return [o["cls"] for o in self.observed]
+
+
+@contextlib.contextmanager
+def _environ(env: dict[str, str]):
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
+    """The golden model's values for the testbench: scores, classes, counters, activations."""
+    golden = run(design.plan.model, x, lanes=design.plan.lanes)
+    arrays = {"scores": golden.scores, "predictions": golden.predictions,
+              "weight_reads": np.array(golden.weight_reads),
+              "activation_reads": np.array(golden.activation_reads),
+              "activation_writes": np.array(golden.activation_writes)}
+    for i, act in enumerate(golden.activations):
+        arrays[f"act_{i}"] = act
+    np.savez(path, **arrays)
+    return path
+
+
+def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
+                 work_dir: str | os.PathLike, sample_stall=(1,), result_stall=(1,),
+                 config_stall=(1,), reset_mid_inference: bool = False,
+                 clock_period_ns: float = 10.0, sources=None, build_args=(),
+                 vcd: str | os.PathLike | None = None) -> CoreSimResult:
+    """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
+    with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
+
+    ``clock_period_ns`` is the simulation clock period (ns): it sets the time axis of the
+    VCD and of ``CoreSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
+    synthesized netlist and its library's cell models for gate-level simulation, Icarus
+    only); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
+    signal below the top module into that file for the whole run.
+    """
+    x = check_input(design.plan.model, inputs)
+    if len(x) == 0:
+        raise SparrowError("inputs: no inference to simulate (empty array)")
+    if (sources is not None or vcd is not None) and simulator != "icarus":
+        raise SparrowError("gate-level sources and VCD dumps are supported on Icarus only")
+    env = simulator_env(simulator)
+    work = Path(work_dir).resolve()   # the simulator runs in another folder
+    work.mkdir(parents=True, exist_ok=True)
+    np.save(work / "inputs.npy", x)
+    write_expected(work / "expected.npz", design, x)
+    config = None
+    if design.plan.mode == "loadable":
+        config = work / "config_writes.npy"
+        np.save(config, np.array(design.plan.config_writes(), dtype=np.int64).reshape(-1, 2))
+    results = work / f"results_{simulator}.json"
+    results.unlink(missing_ok=True)
+    job = TbJob(manifest=str(Path(design.manifest).resolve()),
+                inputs=str(work / "inputs.npy"),
+                expected=str(work / "expected.npz"), results=str(results),
+                config_writes=str(config) if config else None,
+                sample_stall=list(sample_stall), result_stall=list(result_stall),
+                config_stall=list(config_stall), clock_period_ns=clock_period_ns,
+                trace_on_mismatch=sources is None)
+    job_path = job.save(work / f"job_{simulator}.json")
+
+    build_dir = work / f"build_{simulator}"
+    log = work / f"{simulator}.log"
+    if simulator == "verilator":
+        args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-LATCH"]
+    else:
+        # Yosys' Verilog wakes its `always @*` blocks at time 0 through a `reg x = 0`
+        # initializer, an event in Verilog-2005 but not in SystemVerilog (cocotb's -g2012).
+        args = ["-g2005"]
+    args += list(build_args)
+    sources = [Path(p).resolve() for p in (design.rtl_sources if sources is None else sources)]
+    if vcd is not None:
+        # Level 1 of the (flat) netlist's top module: every net, not the cell models' insides.
+        dump = VcdDump(design.top, file=str(Path(vcd).resolve()), depth=1)
+        dumper = work / f"{DUMP_MODULE}.v"
+        dumper.write_text(dump.verilog())
+        sources.append(dumper)
+        args += ["-s", DUMP_MODULE]
+    testcases = ["inferences_match_golden"] + (["reset_mid_inference"]
+                                               if reset_mid_inference else [])
+    extra_env = {"SPARROW_TB_JOB": str(job_path)}
+    if simulator == "icarus":
+        extra_env["COCOTB_TRUST_INERTIAL_WRITES"] = "1"
+    with _environ(env):
+        runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
+        t0 = time.perf_counter()
+        try:
+            runner.build(sources=[str(p) for p in sources], hdl_toplevel=design.top,
+                         build_dir=build_dir, build_args=args, always=True,
+                         timescale=("1ns", "1ps"), log_file=work / f"{simulator}_build.log")
+        except (SystemExit, Exception) as e:
+            raise SparrowError(f"{simulator} build of {design.top} failed ({e}); log: "
+                               f"{work / f'{simulator}_build.log'}") from None
+        t1 = time.perf_counter()
+        xml = runner.test(test_module=TEST_MODULE, hdl_toplevel=design.top, test_dir=work,
+                          build_dir=build_dir, extra_env=extra_env, testcase=testcases,
+                          results_xml=str(work / f"results_{simulator}.xml"), log_file=log,
+                          timescale=("1ns", "1ps"))
+        t2 = time.perf_counter()
+    passed, failed = _read_xml(Path(xml))
+    seen = json.loads(results.read_text()) if results.exists() else \
+        {"observed": [], "errors": [f"the testbench wrote no results; see {log}"],
+         "diagnosis": []}
+    return CoreSimResult(simulator=simulator, inferences=len(x), observed=seen["observed"],
+                        errors=seen["errors"], diagnosis=seen["diagnosis"],
+                        tests_passed=passed, tests_failed=failed, build_seconds=t1 - t0,
+                        run_seconds=t2 - t1, log=log,
+                        window_ns=tuple(seen["window_ns"]) if seen.get("window_ns") else None)
+
+
+def _read_xml(path: Path) -> tuple[list[str], list[str]]:
+    passed, failed = [], []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        bad = case.find("failure") is not None or case.find("error") is not None
+        (failed if bad else passed).append(case.get("name"))
+    return passed, failed

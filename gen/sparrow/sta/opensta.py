@@ -1,0 +1,160 @@
+"""Static timing with OpenSTA at a requested clock.
+
+``run_sta`` writes the SDC from ``constraints/core.sdc.tmpl`` (one clock on the clock port,
+input/output delays against it), fills ``flows/sta.tcl.tmpl`` and runs Debian's ``sta``.
+Ideal clocks, no wire load and no parasitics: the numbers are the cells' own delays. The
+clock propagates through the clock gates (``sparrow_clock_gate``), so gated flops are timed
+and the gates' enable paths get clock-gating checks; ``unclocked_pins`` counts clock pins no
+clock reaches (it should be 0).
+
+fmax is defined as 1 / (T - WS_setup): the clock at which the worst setup path would have
+zero slack if all path delays stay as they are. That is exact for full-cycle paths; for the
+half-cycle paths of latch-based clock gates (launched on the falling edge) it is
+conservative (the true limit is higher).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import defaults
+from ..errors import SparrowError, ToolError
+from ..export import write_sdc
+from ..library import Library, get_library
+from ..resources import FLOWS_DIR, render_template
+from ..tools import run_tool
+
+STA_TEMPLATE = FLOWS_DIR / "sta.tcl.tmpl"
+_NO_PATH = 1e29                     # OpenSTA's worst_slack when nothing is constrained
+_UNCLOCKED = re.compile(r"There (?:are|is) (\d+) unclocked register/latch pins?")
+_PATH_SECTION = re.compile(r"sparrow: begin (setup|hold) paths\n(.*?)sparrow: end \1 paths", re.S)
+
+
+@dataclass(frozen=True)
+class TimingPath:
+    """One reported path. Times in ns."""
+    startpoint: str
+    endpoint: str
+    group: str
+    arrival_ns: float
+    slack_ns: float
+
+
+@dataclass(frozen=True)
+class StaResult:
+    """Outcome of ``run_sta``; times in ns (converted from the library's time unit).
+    Slacks are None when no path is constrained."""
+    clock_period_ns: float
+    setup_ws_ns: float | None
+    hold_ws_ns: float | None
+    critical_path: TimingPath | None     # the worst setup path
+    setup_paths: tuple[TimingPath, ...]  # the worst setup path of each path group
+    hold_paths: tuple[TimingPath, ...]
+    unclocked_pins: int
+    sdc: Path
+    script: Path
+    log: Path
+
+    @property
+    def fmax_mhz(self) -> float | None:
+        """1 / (period - setup WS) in MHz (see the module doc)."""
+        if self.setup_ws_ns is None or self.clock_period_ns - self.setup_ws_ns <= 0:
+            return None
+        return 1e3 / (self.clock_period_ns - self.setup_ws_ns)
+
+    def metrics(self) -> dict[str, Any]:
+        m: dict[str, Any] = {"timing__clock_period": self.clock_period_ns,
+                             "timing__unclocked_register__count": self.unclocked_pins}
+        if self.setup_ws_ns is not None:
+            m["timing__setup__ws"] = self.setup_ws_ns
+        if self.hold_ws_ns is not None:
+            m["timing__hold__ws"] = self.hold_ws_ns
+        if self.fmax_mhz is not None:
+            m["timing__fmax"] = round(self.fmax_mhz, 6)
+        if self.critical_path is not None:
+            m["timing__critical_path__delay"] = self.critical_path.arrival_ns
+            m["timing__critical_path__startpoint"] = self.critical_path.startpoint
+            m["timing__critical_path__endpoint"] = self.critical_path.endpoint
+        return m
+
+
+def _paths(text: str, scale: float) -> tuple[TimingPath, ...]:
+    """Paths of a ``report_checks`` text; times multiplied by ``scale`` (to ns)."""
+    out = []
+    for block in re.split(r"(?=^Startpoint: )", text, flags=re.M)[1:]:
+        start = re.search(r"^Startpoint: (\S+)", block, re.M)
+        end = re.search(r"^Endpoint: (\S+)", block, re.M)
+        group = re.search(r"^Path Group: (\S+)", block, re.M)
+        arrival = re.search(r"^\s*(-?[0-9.]+)\s+data arrival time", block, re.M)
+        slack = re.search(r"^\s*(-?[0-9.]+)\s+slack \((?:MET|VIOLATED)\)", block, re.M)
+        if not (start and end and arrival and slack):
+            continue
+        out.append(TimingPath(start.group(1), end.group(1), group.group(1) if group else "",
+                              round(float(arrival.group(1)) * scale, 6),
+                              round(float(slack.group(1)) * scale, 6)))
+    return tuple(out)
+
+
+def _netlist_has_port(netlist: Path, port: str) -> bool:
+    pattern = re.compile(rf"^\s*input\s+(\[[^\]]*\]\s*)?\\?{re.escape(port)}\s*;", re.M)
+    return bool(pattern.search(netlist.read_text(errors="replace")))
+
+
+def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str | Path, *,
+            clock_port: str = "clk", clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
+            input_delay_ns: float = 0.0, output_delay_ns: float = 0.0,
+            timeout_s: float | None = None) -> StaResult:
+    """Time ``netlist`` (top module ``top``, cells of ``library``) at ``clock_period_ns`` in
+    ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``).
+
+    Raises ``SparrowError`` for a non-positive period or a clock port the netlist lacks;
+    ``ToolError`` when OpenSTA fails.
+    """
+    library = get_library(library) if isinstance(library, str) else library
+    netlist, out_dir = Path(netlist).resolve(), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if clock_period_ns <= 0:
+        raise SparrowError(f"timing: clock period must be positive, got {clock_period_ns} ns")
+    if not netlist.is_file():
+        raise SparrowError(f"timing: netlist {netlist} not found")
+    if not _netlist_has_port(netlist, clock_port):
+        raise SparrowError(f"timing: {netlist.name} has no input port '{clock_port}' "
+                           "(set the clock port)")
+    unit = library.time_unit_ns
+    sdc = write_sdc(out_dir / f"{top}.sdc", design=top, clock_port=clock_port,
+                    clock_period_ns=clock_period_ns, input_delay_ns=input_delay_ns,
+                    output_delay_ns=output_delay_ns, time_unit_ns=unit)
+    script = out_dir / "sta.tcl"
+    script.write_text(render_template(STA_TEMPLATE.read_text(), {
+        "READ_LIBERTY": "\n".join(f'read_liberty "{p}"' for p in library.sta_liberty),
+        "NETLIST": netlist,
+        "TOP": top,
+        "OPERATING_CONDITIONS": (f"set_operating_conditions {library.operating_conditions}"
+                                 if library.operating_conditions else ""),
+        "SDC": sdc.resolve(),
+    }, name=STA_TEMPLATE.name))
+    log = out_dir / "sta.log"
+    output = run_tool(["sta", "-no_init", "-no_splash", "-exit", script.resolve()], log=log,
+                      cwd=out_dir, what=f"OpenSTA timing of {top}", timeout_s=timeout_s)
+    values = dict(re.findall(r"^sparrow: (setup_ws|hold_ws) (\S+)$", output, re.M))
+    if set(values) != {"setup_ws", "hold_ws"}:
+        raise ToolError(f"OpenSTA timing of {top}: no worst slack in its output "
+                        f"(did the netlist link?); log: {log}")
+    sections = dict(_PATH_SECTION.findall(output))
+
+    def slack(text: str) -> float | None:
+        v = float(text)
+        return None if abs(v) >= _NO_PATH else round(v * unit, 6)
+
+    setup_paths = _paths(sections.get("setup", ""), unit)
+    unclocked = _UNCLOCKED.search(output)
+    return StaResult(
+        clock_period_ns=clock_period_ns, setup_ws_ns=slack(values["setup_ws"]),
+        hold_ws_ns=slack(values["hold_ws"]),
+        critical_path=min(setup_paths, key=lambda p: p.slack_ns, default=None),
+        setup_paths=setup_paths, hold_paths=_paths(sections.get("hold", ""), unit),
+        unclocked_pins=int(unclocked.group(1)) if unclocked else 0,
+        sdc=sdc, script=script, log=log)

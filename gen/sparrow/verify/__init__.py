@@ -1,1 +1,0 @@
-"""Verification runs of generated cores against the golden model (cocotb, gate level)."""
