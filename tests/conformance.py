@@ -15,6 +15,10 @@ CONFORMANCE_DIR = Path(os.environ.get(
     "SPARROW_CONFORMANCE", Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance"))
 
 
+EXPECTED_CASES = 41
+"""Cases in the shared conformance folder (its README); every test module checks them all."""
+
+
 def case_files() -> list[Path]:
     return sorted(CONFORMANCE_DIR.glob("case_*.json"))
 

@@ -11,15 +11,13 @@ import json
 import numpy as np
 import pytest
 
-from conformance import CONFORMANCE_DIR, case_files, load_case
+from conformance import CONFORMANCE_DIR, EXPECTED_CASES, case_files, load_case
 from sparrow.model import plain_forward, run
-
-EXPECTED_CASES = 41
 
 
 def test_conformance_folder_is_complete():
     assert CONFORMANCE_DIR.is_dir(), f"conformance vectors missing: {CONFORMANCE_DIR}"
-    assert len(case_files()) >= EXPECTED_CASES, (
+    assert len(case_files()) == EXPECTED_CASES, (
         f"{len(case_files())} cases in {CONFORMANCE_DIR}, expected {EXPECTED_CASES}")
 
 

@@ -51,7 +51,7 @@ import re
 import tomllib
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -411,27 +411,12 @@ _UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, Ke
 
 
 @dataclass
-class _LayerSpec:
-    index: int
-    name: str
-    kind: str
-    is_output: bool
-    in_shape: tuple[int, int]
-    out_shape: tuple[int, int]
-    kernel: int = 1
-    stride: int = 1
-    padding: int = 0
-    weight_bits: int = 0
-    bias_bits: int = 0
-    theta: list[int] | None = None
-
-
-@dataclass
 class _ModelSpec:
+    """A validated structure: the layers have their shapes and thresholds, no weights yet."""
     name: str
     timesteps: int
     input: InputSpec
-    layers: list[_LayerSpec]
+    layers: list[Layer]
 
     @property
     def needs_weights(self) -> bool:
@@ -503,7 +488,7 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                               source=src)
 
     shape = input_spec.shape
-    layers: list[_LayerSpec] = []
+    layers: list[Layer] = []
     names: set[str] = set()
     for i, raw in enumerate(layers_raw):
         where = f"layers[{i}]."
@@ -537,63 +522,62 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                                   "conv1d or dense (the ANN layer), not maxpool1d", source=src)
 
         c_in, l_in = shape
-        spec = _LayerSpec(index=i, name=lname, kind=kind, is_output=role == "output",
-                          in_shape=shape, out_shape=shape)
+        geometry: dict[str, int] = {}
         if kind == "conv1d":
             out_ch = _int_field(raw, "out_channels", where, src, lo=1, hi=MAX_DIM)
-            spec.kernel = _int_field(raw, "kernel", where, src, lo=1, hi=MAX_DIM)
-            spec.stride = _int_field(raw, "stride", where, src, lo=1, hi=MAX_DIM, default=1)
-            spec.padding = _int_field(raw, "padding", where, src, lo=0, hi=MAX_DIM, default=0)
-            if spec.padding >= spec.kernel:
+            kernel = _int_field(raw, "kernel", where, src, lo=1, hi=MAX_DIM)
+            stride = _int_field(raw, "stride", where, src, lo=1, hi=MAX_DIM, default=1)
+            padding = _int_field(raw, "padding", where, src, lo=0, hi=MAX_DIM, default=0)
+            if padding >= kernel:
                 raise DescriptorError(f"{where}padding", f"must be less than kernel "
-                                      f"({spec.kernel}), got {spec.padding}", source=src)
-            span = l_in + 2 * spec.padding
-            if spec.kernel > span:
-                raise DescriptorError(f"{where}kernel", f"kernel {spec.kernel} is longer than the "
-                                      f"padded input ({l_in} + 2*{spec.padding} = {span})",
+                                      f"({kernel}), got {padding}", source=src)
+            span = l_in + 2 * padding
+            if kernel > span:
+                raise DescriptorError(f"{where}kernel", f"kernel {kernel} is longer than the "
+                                      f"padded input ({l_in} + 2*{padding} = {span})",
                                       source=src)
-            spec.out_shape = (out_ch, (span - spec.kernel) // spec.stride + 1)
+            geometry = {"kernel": kernel, "stride": stride, "padding": padding}
+            out_shape = (out_ch, (span - kernel) // stride + 1)
         elif kind == "dense":
-            out_f = _int_field(raw, "out_features", where, src, lo=1, hi=MAX_DIM)
-            spec.out_shape = (out_f, 1)
+            out_shape = (_int_field(raw, "out_features", where, src, lo=1, hi=MAX_DIM), 1)
         else:
-            spec.kernel = _int_field(raw, "kernel", where, src, lo=1, hi=MAX_DIM)
-            spec.stride = _int_field(raw, "stride", where, src, lo=1, hi=MAX_DIM,
-                                     default=spec.kernel)
-            if spec.kernel > l_in:
-                raise DescriptorError(f"{where}kernel", f"pooling window {spec.kernel} is longer "
+            kernel = _int_field(raw, "kernel", where, src, lo=1, hi=MAX_DIM)
+            stride = _int_field(raw, "stride", where, src, lo=1, hi=MAX_DIM, default=kernel)
+            if kernel > l_in:
+                raise DescriptorError(f"{where}kernel", f"pooling window {kernel} is longer "
                                       f"than the input length {l_in}", source=src)
-            spec.out_shape = (c_in, (l_in - spec.kernel) // spec.stride + 1)
+            geometry = {"kernel": kernel, "stride": stride}
+            out_shape = (c_in, (l_in - kernel) // stride + 1)
 
         if kind in ("conv1d", "dense"):
-            spec.weight_bits = _int_field(raw, "weight_bits", where, src,
-                                          lo=WEIGHT_BITS_RANGE[0], hi=WEIGHT_BITS_RANGE[1],
-                                          default=8)
-            spec.bias_bits = _int_field(raw, "bias_bits", where, src, lo=BIAS_BITS_RANGE[0],
-                                        hi=BIAS_BITS_RANGE[1], default=16)
-            if spec.is_output:
+            geometry["weight_bits"] = _int_field(raw, "weight_bits", where, src,
+                                                 lo=WEIGHT_BITS_RANGE[0],
+                                                 hi=WEIGHT_BITS_RANGE[1], default=8)
+            geometry["bias_bits"] = _int_field(raw, "bias_bits", where, src,
+                                               lo=BIAS_BITS_RANGE[0], hi=BIAS_BITS_RANGE[1],
+                                               default=16)
+            if role == "output":
                 if "theta" in raw:
                     raise DescriptorError(f"{where}theta", "the output layer does not fire; "
                                           "remove theta", source=src)
             else:
-                spec.theta = _theta(raw, where, src, spec.out_shape[0])
-        if spec.out_shape[0] * spec.out_shape[1] > MAX_DIM * 16:
-            raise DescriptorError(f"layers[{i}]", f"output of {spec.out_shape[0]} x "
-                                  f"{spec.out_shape[1]} values is over the limit "
+                geometry["theta"] = _theta(raw, where, src, out_shape[0])
+        if out_shape[0] * out_shape[1] > MAX_DIM * 16:
+            raise DescriptorError(f"layers[{i}]", f"output of {out_shape[0]} x "
+                                  f"{out_shape[1]} values is over the limit "
                                   f"{MAX_DIM * 16}", source=src)
-        layers.append(spec)
-        shape = spec.out_shape
+        layers.append(Layer(index=i, name=lname, kind=kind, is_output=role == "output",
+                            in_shape=shape, out_shape=out_shape, **geometry))
+        shape = out_shape
 
-    total = sum(l.out_shape[0] * (l.in_shape[0] * (l.kernel if l.kind == "conv1d"
-                                                  else l.in_shape[1]))
-                for l in layers if l.kind in ("conv1d", "dense"))
+    total = sum(l.n_weights for l in layers)
     if total > MAX_WEIGHTS:
         raise DescriptorError("layers", f"{total} weights in all; the limit is {MAX_WEIGHTS}",
                               source=src)
     return _ModelSpec(name=name, timesteps=timesteps, input=input_spec, layers=layers)
 
 
-def _theta(raw: Mapping, where: str, src: str, out_channels: int) -> list[int]:
+def _theta(raw: Mapping, where: str, src: str, out_channels: int) -> np.ndarray:
     if "theta" not in raw:
         raise DescriptorError(f"{where}theta", "is required for a layer that fires "
                               "(a positive integer, or a list with one per output channel)",
@@ -618,7 +602,9 @@ def _theta(raw: Mapping, where: str, src: str, out_channels: int) -> list[int]:
         if t > THETA_MAX:
             raise DescriptorError(label, f"must be at most {THETA_MAX}, got {t}", source=src)
         out.append(t)
-    return out * out_channels if len(out) == 1 else out
+    theta = np.array(out * out_channels if len(out) == 1 else out, dtype=np.int64)
+    theta.setflags(write=False)
+    return theta
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,28 +614,20 @@ def _theta(raw: Mapping, where: str, src: str, out_channels: int) -> list[int]:
 def _build(spec: _ModelSpec, arrays: dict[str, Any], src: str, wsrc: str) -> Model:
     expected: set[str] = set()
     layers = []
-    for ls in spec.layers:
-        kw: dict[str, Any] = {}
-        if ls.kind in ("conv1d", "dense"):
-            c_in, l_in = ls.in_shape
-            out = ls.out_shape[0]
-            wshape = (out, c_in, ls.kernel) if ls.kind == "conv1d" else (out, c_in * l_in)
-            wkey, bkey = f"{ls.name}.weight", f"{ls.name}.bias"
+    for layer in spec.layers:
+        if layer.has_weights:
+            out = layer.out_channels
+            wshape = ((out, layer.in_channels, layer.kernel) if layer.kind == "conv1d"
+                      else (out, layer.taps))
+            wkey, bkey = f"{layer.name}.weight", f"{layer.name}.bias"
             expected |= {wkey, bkey}
-            lo_w, hi_w = -(1 << (ls.weight_bits - 1)), (1 << (ls.weight_bits - 1)) - 1
-            lo_b, hi_b = -(1 << (ls.bias_bits - 1)), (1 << (ls.bias_bits - 1)) - 1
-            kw["weight"] = _int_array(arrays, wkey, wshape, lo_w, hi_w,
-                                      f"weight_bits = {ls.weight_bits}", wsrc)
-            kw["bias"] = _int_array(arrays, bkey, (out,), lo_b, hi_b,
-                                    f"bias_bits = {ls.bias_bits}", wsrc)
-            if ls.theta is not None:
-                th = np.array(ls.theta, dtype=np.int64)
-                th.setflags(write=False)
-                kw["theta"] = th
-        layers.append(Layer(index=ls.index, name=ls.name, kind=ls.kind, in_shape=ls.in_shape,
-                            out_shape=ls.out_shape, kernel=ls.kernel, stride=ls.stride,
-                            padding=ls.padding, weight_bits=ls.weight_bits,
-                            bias_bits=ls.bias_bits, is_output=ls.is_output, **kw))
+            layer = replace(
+                layer,
+                weight=_int_array(arrays, wkey, wshape, *layer.weight_range,
+                                  f"weight_bits = {layer.weight_bits}", wsrc),
+                bias=_int_array(arrays, bkey, (out,), *layer.bias_range,
+                                f"bias_bits = {layer.bias_bits}", wsrc))
+        layers.append(layer)
     unknown = sorted(set(arrays) - expected)
     if unknown:
         raise DescriptorError(f"weights[{unknown[0]!r}]", "unknown array: no layer of that name "

@@ -23,8 +23,12 @@ class Scoreboard:
     def check(self, index: int, seen: Observed) -> bool:
         exp_scores = [int(v) for v in self.expected["scores"][index]]
         out = self.layers[-1]
+        if len(seen.scores) != len(exp_scores):
+            self.errors.append(f"inference {index}: {len(seen.scores)} scores observed, "
+                               f"{len(exp_scores)} expected")
+            return False
         ok = True
-        for k, (e, a) in enumerate(zip(exp_scores, seen.scores)):
+        for k, (e, a) in enumerate(zip(exp_scores, seen.scores, strict=True)):
             if e != a:
                 o, q = divmod(k, out["out_length"])
                 self.errors.append(f"inference {index}: layer {out['name']} (output), neuron "
