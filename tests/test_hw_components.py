@@ -126,8 +126,8 @@ def test_pe_lanes_mac_and_max():
                 ctx.set(dut.valid, int(valid[k]))
                 ctx.set(dut.operand, int(a[k]))
                 for lane in range(lanes):
-                    ctx.set(dut.weights[lane], int(w[k, lane]))
-                    ctx.set(dut.biases[lane], int(bias[lane]))
+                    ctx.set(dut.coefficients.weights[lane], int(w[k, lane]))
+                    ctx.set(dut.coefficients.biases[lane], int(bias[lane]))
                 await ctx.tick()
             ctx.set(dut.en, 0)
             want = bias + (w * (a * valid)[:, None]).sum(axis=0)
@@ -152,24 +152,24 @@ def test_memory_read_latency_hold_and_lane_writes():
 
     async def bench(ctx):
         model = [0x11, 0x22, 0x33, 0, 0]
-        ctx.set(dut.r_addr, 1)
-        ctx.set(dut.r_en, 1)
+        ctx.set(dut.read.addr, 1)
+        ctx.set(dut.read.en, 1)
         await ctx.tick()
-        assert ctx.get(dut.r_data) == 0x22
-        ctx.set(dut.r_en, 0)
-        ctx.set(dut.r_addr, 2)
+        assert ctx.get(dut.read.data) == 0x22
+        ctx.set(dut.read.en, 0)
+        ctx.set(dut.read.addr, 2)
         await ctx.tick()
-        assert ctx.get(dut.r_data) == 0x22            # held while r_en is low
+        assert ctx.get(dut.read.data) == 0x22            # held while r_en is low
         # Write only the upper lane (nibble) of word 2.
-        ctx.set(dut.w_addr, 2)
-        ctx.set(dut.w_data, 0xA5)
-        ctx.set(dut.w_en, 0b10)
+        ctx.set(dut.write.addr, 2)
+        ctx.set(dut.write.data, 0xA5)
+        ctx.set(dut.write.en, 0b10)
         await ctx.tick()
-        ctx.set(dut.w_en, 0)
+        ctx.set(dut.write.en, 0)
         model[2] = (0xA0 | (model[2] & 0x0F))
-        ctx.set(dut.r_en, 1)
+        ctx.set(dut.read.en, 1)
         await ctx.tick()
-        assert ctx.get(dut.r_data) == model[2]
+        assert ctx.get(dut.read.data) == model[2]
 
     simulate(dut, bench)
 

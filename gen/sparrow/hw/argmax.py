@@ -6,6 +6,8 @@ from amaranth import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from .params import check_positive_int
+
 
 class ArgmaxUnit(wiring.Component):
     """Keeps the best (score, index) seen since ``clear``.
@@ -17,6 +19,9 @@ class ArgmaxUnit(wiring.Component):
     """
 
     def __init__(self, *, lanes: int, score_bits: int, index_bits: int):
+        for name, value in (("lanes", lanes), ("score_bits", score_bits),
+                            ("index_bits", index_bits)):
+            check_positive_int(name, value)
         self._lanes = lanes
         self._score_bits, self._index_bits = score_bits, index_bits
         super().__init__({

@@ -19,21 +19,22 @@ from __future__ import annotations
 
 from amaranth import ClockDomain, ClockSignal, Instance, Module, ResetSignal
 
+from ..resources import CLOCK_GATE_MODULE
+from .params import check_choice
+
 STYLES = ("instance", "none")
-GATE_MODULE = "sparrow_clock_gate"
 
 
 def gated_domain(m: Module, name: str, enable, style: str) -> str:
     """Create domain ``name`` clocked by ``sync``'s clock gated by ``enable``; return its name
     (``"sync"`` for style ``none``). The domain shares ``sync``'s reset, so ``enable`` must be
     high during reset for the reset to reach its flops."""
-    if style not in STYLES:
-        raise ValueError(f"clock gate style must be one of {', '.join(STYLES)}, got {style!r}")
+    check_choice("clock gate style", style, STYLES)
     if style == "none":
         return "sync"
     cd = ClockDomain(name, local=True)
     m.domains += cd
     m.d.comb += cd.rst.eq(ResetSignal("sync"))
     m.submodules[f"{name}_clock_gate"] = Instance(
-        GATE_MODULE, i_clk=ClockSignal("sync"), i_en=enable, o_gclk=cd.clk)
+        CLOCK_GATE_MODULE, i_clk=ClockSignal("sync"), i_en=enable, o_gclk=cd.clk)
     return name

@@ -40,8 +40,10 @@ from .argmax import ArgmaxUnit
 from .clock_gate import STYLES, gated_domain
 from .layer_controller import LayerController
 from .memory import SparrowMemory
+from .params import check_choice, check_instance
 from .pe_lanes import PeLanes
 from .plan import HardwarePlan
+from .ports import ConfigSignature
 from .ssf_neuron import FireMode, SsfNeuronUnits
 from .weight_buffer import WeightBuffer
 
@@ -69,10 +71,8 @@ class SparrowCore(wiring.Component):
     """One generated SSF core for ``plan`` (a :class:`~sparrow.hw.plan.HardwarePlan`)."""
 
     def __init__(self, plan: HardwarePlan, *, clock_gate: str = "instance"):
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
-        if clock_gate not in STYLES:
-            raise ValueError(f"clock_gate must be one of {', '.join(STYLES)}, got {clock_gate!r}")
+        check_instance("plan", plan, HardwarePlan)
+        check_choice("clock_gate", clock_gate, STYLES)
         self._plan = plan
         self._clock_gate = clock_gate
         sample_shape = signed(plan.input_bits) if plan.model.input.signed else \
@@ -91,11 +91,8 @@ class SparrowCore(wiring.Component):
             "done": Out(1),
         }
         if plan.mode == "loadable":
-            signature["cfg"] = In(wiring.Signature({
-                "addr": Out(plan.config_addr_bits),
-                "data": Out(plan.config_data_bits),
-                "en": Out(1),
-            }))
+            signature["cfg"] = In(ConfigSignature(addr_bits=plan.config_addr_bits,
+                                                  data_bits=plan.config_data_bits))
         super().__init__(signature)
 
     @property
@@ -150,9 +147,9 @@ class SparrowCore(wiring.Component):
         # ---- top-level state (free clock): load samples, compute, present the result -----
         m.d.comb += [
             self.sample.ready.eq(loading),
-            inbuf.w_addr.eq(load_addr),
-            inbuf.w_data.eq(self.sample.payload),
-            inbuf.w_en.eq(accept),
+            inbuf.write.addr.eq(load_addr),
+            inbuf.write.data.eq(self.sample.payload),
+            inbuf.write.en.eq(accept),
             ctrl.start.eq(last_sample),
             self.busy.eq(computing),
             self.done.eq(ctrl.done),
@@ -166,24 +163,23 @@ class SparrowCore(wiring.Component):
         with m.If(self.result.valid & self.result.ready):
             m.d.sync += [self.result.valid.eq(0), loading.eq(1)]
         if plan.mode == "loadable":
-            m.d.comb += [wbuf.cfg_addr.eq(self.cfg.addr), wbuf.cfg_data.eq(self.cfg.data),
-                         wbuf.cfg_en.eq(self.cfg.en)]
+            wiring.connect(m, wiring.flipped(self.cfg), wbuf.cfg)
 
         # ---- stage A: reads ------------------------------------------------------------
         layer = ctrl.layer
         read = Signal()
         m.d.comb += [
             read.eq(ctrl.issue & ctrl.tap_valid),
-            inbuf.r_addr.eq(ctrl.act_addr),
-            inbuf.r_en.eq(read & ctrl.src_input),
-            acts.r_addr.eq(ctrl.act_addr),
-            acts.r_en.eq(read & ~ctrl.src_input),
-            acts.r_bank.eq(Array(Const(int(l.src == "act1")) for l in rows)[layer]),
+            inbuf.read.addr.eq(ctrl.act_addr),
+            inbuf.read.en.eq(read & ctrl.src_input),
+            acts.read.addr.eq(ctrl.act_addr),
+            acts.read.en.eq(read & ~ctrl.src_input),
+            acts.read_bank.eq(Array(Const(int(l.src == "act1")) for l in rows)[layer]),
             wbuf.layer.eq(layer),
-            wbuf.w_addr.eq(ctrl.w_addr),
-            wbuf.w_en.eq(read & ~ctrl.pool),
-            wbuf.b_addr.eq(ctrl.b_addr),
-            wbuf.b_en.eq(ctrl.issue & ctrl.first & ~ctrl.pool),
+            wbuf.weight_read.addr.eq(ctrl.w_addr),
+            wbuf.weight_read.en.eq(read & ~ctrl.pool),
+            wbuf.bias_read.addr.eq(ctrl.b_addr),
+            wbuf.bias_read.en.eq(ctrl.issue & ctrl.first & ~ctrl.pool),
         ]
 
         # ---- stage B: multiply-accumulate / max --------------------------------------
@@ -200,20 +196,19 @@ class SparrowCore(wiring.Component):
                          b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
         operand = Signal(signed(plan.operand_bits))
         with m.If(b_input):
-            m.d.comb += operand.eq(inbuf.r_data.as_signed() if plan.model.input.signed
-                                   else inbuf.r_data)
+            m.d.comb += operand.eq(inbuf.read.data.as_signed() if plan.model.input.signed
+                                   else inbuf.read.data)
         with m.Else():
-            m.d.comb += operand.eq(acts.r_data[b_elem])
+            m.d.comb += operand.eq(acts.read.data[b_elem])
         m.d.comb += [
             lanes.en.eq(b_issue),
             lanes.first.eq(b_first),
             lanes.valid.eq(b_valid),
             lanes.pool.eq(ctrl.pool),
             lanes.operand.eq(operand),
-            lanes.weights.eq(wbuf.weights),
-            lanes.biases.eq(wbuf.biases),
-            lanes.word.eq(acts.r_data),
+            lanes.word.eq(acts.read.data),
         ]
+        wiring.connect(m, wbuf.coefficients, lanes.coefficients)
 
         # ---- stage C: fire and write back ---------------------------------------------
         c_start = Signal()
@@ -221,8 +216,9 @@ class SparrowCore(wiring.Component):
         m.d[core] += c_start.eq(b_issue & b_last)
         with m.If(b_issue & b_last):
             m.d[core] += [c_group.eq(b_group), c_pos.eq(b_pos), c_out.eq(b_out)]
-        mode = Signal(2)
-        m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire], 2) for l in rows)[layer])
+        mode = Signal(FireMode)
+        m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire].value, FireMode.as_shape())
+                                  for l in rows)[layer])
         params = _fire_param_table(plan, param_bits)
         m.d.comb += [
             neurons.start.eq(c_start),
@@ -238,21 +234,22 @@ class SparrowCore(wiring.Component):
         is_output = Signal()
         m.d.comb += [
             is_output.eq(layer == len(rows) - 1),
-            acts.w_bank.eq(Array(Const(int(l.dst == "act1")) for l in rows)[layer]),
-            acts.w_addr.eq(Mux(mode == FireMode.DIVIDE, fire_out, c_out)),
-            acts.w_data.eq(neurons.counts),
-            acts.w_en.eq(neurons.write & ~is_output),
-            act_write.eq(Mux(acts.w_en, 1 << acts.w_bank, 0)),
+            acts.write_bank.eq(Array(Const(int(l.dst == "act1")) for l in rows)[layer]),
+            acts.write.addr.eq(Mux(mode == FireMode.DIVIDE, fire_out, c_out)),
+            acts.write.data.eq(neurons.counts),
+            acts.write.en.eq(neurons.write & ~is_output),
+            act_write.eq(Mux(acts.write.en, 1 << acts.write_bank, 0)),
         ]
 
         # Named views of the activation write-back, so testbenches can trace every value
         # written (wires only: synthesis keeps nothing of them).
         trace_layer = Signal.like(layer, name="trace_layer")
         trace_act_write = Signal(name="trace_act_write")
-        trace_act_addr = Signal.like(acts.w_addr, name="trace_act_addr")
-        trace_act_data = Signal(len(acts.w_data.as_value()), name="trace_act_data")
-        m.d.comb += [trace_layer.eq(layer), trace_act_write.eq(acts.w_en),
-                     trace_act_addr.eq(acts.w_addr), trace_act_data.eq(acts.w_data.as_value())]
+        trace_act_addr = Signal.like(acts.write.addr, name="trace_act_addr")
+        trace_act_data = Signal(len(acts.write.data.as_value()), name="trace_act_data")
+        m.d.comb += [trace_layer.eq(layer), trace_act_write.eq(acts.write.en),
+                     trace_act_addr.eq(acts.write.addr),
+                     trace_act_data.eq(acts.write.data.as_value())]
 
         # ---- output layer: scores and argmax --------------------------------------------
         out = rows[-1]
@@ -296,7 +293,7 @@ class SparrowCore(wiring.Component):
                 m.d[core] += perf.activation_reads.eq(perf.activation_reads + 1)
                 with m.If(~ctrl.pool):
                     m.d[core] += perf.weight_reads.eq(perf.weight_reads + active_lanes)
-            with m.If(acts.w_en):
+            with m.If(acts.write.en):
                 m.d[core] += perf.activation_writes.eq(perf.activation_writes + 1)
         return m
 

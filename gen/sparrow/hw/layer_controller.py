@@ -20,6 +20,7 @@ from amaranth import Array, Const, Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .params import check_instance
 from .plan import HardwarePlan
 
 
@@ -48,8 +49,7 @@ class LayerController(wiring.Component):
     """
 
     def __init__(self, plan: HardwarePlan):
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
+        check_instance("plan", plan, HardwarePlan)
         self._plan = plan
         rows = plan.layers
         self._pos_lo = -max(l.padding for l in rows)

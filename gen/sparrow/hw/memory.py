@@ -8,28 +8,28 @@ from __future__ import annotations
 
 from amaranth import Module, unsigned
 from amaranth.lib import memory, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 from amaranth.utils import ceil_log2
+
+from .params import check_positive_int
+from .ports import ReadPortSignature, WritePortSignature
 
 
 class SparrowMemory(wiring.Component):
-    """``depth`` words of ``width`` bits: a synchronous read port with enable and, unless the
-    memory is a ROM (``writable=False``), a write port with one enable per lane.
+    """``depth`` words of ``width`` bits: a synchronous ``read`` port and, unless the memory is
+    a ROM (``writable=False``), a ``write`` port with one enable per lane.
 
-    Read: ``r_data`` shows word ``r_addr`` one clock after a cycle with ``r_en`` high, and
-    holds while ``r_en`` is low (no switching when idle). Write: lane ``i`` (bits
-    ``i*width/lanes ...``) of word ``w_addr`` takes ``w_data`` at the clock edge when
-    ``w_en[i]`` is high. The write port may sit in its own (clock-gated) ``write_domain``, so
-    the storage flops see a clock edge only when written.
+    Read: ``read.data`` shows word ``read.addr`` one clock after a cycle with ``read.en`` high,
+    and holds while ``read.en`` is low (no switching when idle). Write: lane ``i`` (bits
+    ``i*width/lanes ...``) of word ``write.addr`` takes ``write.data`` at the clock edge when
+    ``write.en[i]`` is high. The write port may sit in its own (clock-gated) ``write_domain``,
+    so the storage flops see a clock edge only when written.
     """
 
     def __init__(self, *, width: int, depth: int, init=(), lanes: int = 1,
                  writable: bool = True, write_domain: str = "sync"):
         for name, value in (("width", width), ("depth", depth), ("lanes", lanes)):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} must be an int, got {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be positive, got {value}")
+            check_positive_int(name, value)
         if width % lanes:
             raise ValueError(f"width {width} is not a multiple of lanes {lanes}")
         init = list(init)
@@ -40,17 +40,10 @@ class SparrowMemory(wiring.Component):
         self._width, self._depth, self._lanes = width, depth, lanes
         self._init, self._writable = init, writable
         self._write_domain = write_domain
-        signature = {
-            "r_addr": In(self.addr_bits),
-            "r_en": In(1),
-            "r_data": Out(width),
-        }
+        signature = {"read": In(ReadPortSignature(addr_bits=self.addr_bits, data_shape=width))}
         if writable:
-            signature |= {
-                "w_addr": In(self.addr_bits),
-                "w_en": In(lanes),
-                "w_data": In(width),
-            }
+            signature["write"] = In(WritePortSignature(addr_bits=self.addr_bits,
+                                                       data_shape=width, lanes=lanes))
         super().__init__(signature)
 
     @property
@@ -70,14 +63,21 @@ class SparrowMemory(wiring.Component):
         """Storage bits."""
         return self._width * self._depth
 
+    @property
+    def read_latency(self) -> int:
+        """Cycles from a read request to its data."""
+        return 1
+
     def elaborate(self, platform):
         m = Module()
         m.submodules.storage = storage = memory.Memory(
             shape=unsigned(self._width), depth=self._depth, init=self._init)
         rd = storage.read_port(domain="sync")
-        m.d.comb += [rd.addr.eq(self.r_addr), rd.en.eq(self.r_en), self.r_data.eq(rd.data)]
+        m.d.comb += [rd.addr.eq(self.read.addr), rd.en.eq(self.read.en),
+                     self.read.data.eq(rd.data)]
         if self._writable:
             wr = storage.write_port(domain=self._write_domain,
                                     granularity=self._width // self._lanes)
-            m.d.comb += [wr.addr.eq(self.w_addr), wr.en.eq(self.w_en), wr.data.eq(self.w_data)]
+            m.d.comb += [wr.addr.eq(self.write.addr), wr.en.eq(self.write.en),
+                         wr.data.eq(self.write.data)]
         return m

@@ -6,28 +6,31 @@ from amaranth import Module, Mux, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from .params import check_positive_int
+from .ports import CoefficientSignature
+
 
 class PeLanes(wiring.Component):
     """``lanes`` accumulators fed by one broadcast activation and one weight per lane.
 
     In a cycle with ``en``:
 
-    * weighted layer (``pool`` low): ``acc[i] <= (first ? bias[i] : acc[i]) + w[i] * a``,
+    * weighted layer (``pool`` low): ``acc[i] <= (first ? bias[i] : acc[i]) + w[i] * a`` with
+      ``w``/``bias`` from ``coefficients`` and ``a`` the broadcast ``operand``,
       the product left out when ``valid`` is low (a padding tap);
     * pooling (``pool`` high): ``acc[i] <= first ? word[i] : max(acc[i], word[i])``.
 
     ``accumulator_bits`` comes from the worst-case bound of the layers (not from the operand
-    widths), so every sum fits exactly. ``acc`` is a register: it holds the finished V of a group for one cycle while the next
-    group's first tap already accumulates (the fire stage reads it then).
+    widths), so every sum fits exactly. ``acc`` is a register: it holds the finished V of a
+    group for one cycle while the next group's first tap already accumulates (the fire stage
+    reads it then).
     """
 
     def __init__(self, *, lanes: int, operand_bits: int, weight_bits: int,
                  accumulator_bits: int, count_bits: int):
         for name, value in (("lanes", lanes), ("operand_bits", operand_bits),
-                            ("weight_bits", weight_bits),
-                            ("accumulator_bits", accumulator_bits), ("count_bits", count_bits)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+                            ("count_bits", count_bits)):
+            check_positive_int(name, value)
         self._lanes = lanes
         acc = signed(accumulator_bits)
         super().__init__({
@@ -36,8 +39,8 @@ class PeLanes(wiring.Component):
             "valid": In(1),
             "pool": In(1),
             "operand": In(signed(operand_bits)),
-            "weights": In(data.ArrayLayout(signed(weight_bits), lanes)),
-            "biases": In(data.ArrayLayout(acc, lanes)),
+            "coefficients": In(CoefficientSignature(lanes=lanes, weight_bits=weight_bits,
+                                                    accumulator_bits=accumulator_bits)),
             "word": In(data.ArrayLayout(unsigned(count_bits), lanes)),
             "acc": Out(data.ArrayLayout(acc, lanes)),
         })
@@ -56,7 +59,7 @@ class PeLanes(wiring.Component):
                     word = self.word[i]
                     m.d.sync += acc.eq(Mux(self.first | (word > acc), word, acc))
                 with m.Else():
-                    start = Mux(self.first, self.biases[i], acc)
-                    product = Mux(self.valid, self.weights[i] * self.operand, 0)
+                    start = Mux(self.first, self.coefficients.biases[i], acc)
+                    product = Mux(self.valid, self.coefficients.weights[i] * self.operand, 0)
                     m.d.sync += acc.eq(start + product)
         return m

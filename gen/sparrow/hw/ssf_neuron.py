@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import enum
-
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, wiring
+from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
+from .params import check_positive_int
 
-class FireMode(enum.IntEnum):
+
+class FireMode(enum.Enum, shape=2):
     """How a layer turns V into a count (values are the layer-table encoding)."""
 
     SHIFT = 0       # theta = 2**param: arithmetic shift, one cycle
@@ -30,13 +30,17 @@ class SsfNeuronUnits(wiring.Component):
 
     def __init__(self, *, lanes: int, accumulator_bits: int, count_bits: int, timesteps: int,
                  param_bits: int):
-        if not 1 <= timesteps < (1 << count_bits):
+        for name, value in (("lanes", lanes), ("accumulator_bits", accumulator_bits),
+                            ("count_bits", count_bits), ("timesteps", timesteps),
+                            ("param_bits", param_bits)):
+            check_positive_int(name, value)
+        if not timesteps < (1 << count_bits):
             raise ValueError(f"timesteps {timesteps} does not fit count_bits {count_bits}")
         self._lanes, self._acc_bits, self._count_bits = lanes, accumulator_bits, count_bits
         self._timesteps, self._param_bits = timesteps, param_bits
         super().__init__({
             "start": In(1),
-            "mode": In(2),
+            "mode": In(FireMode),
             "acc": In(data.ArrayLayout(signed(accumulator_bits), lanes)),
             "param": In(data.ArrayLayout(unsigned(param_bits), lanes)),
             "counts": Out(data.ArrayLayout(unsigned(count_bits), lanes)),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth import Module, Signal
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .memory import SparrowMemory
+from .params import check_instance
 from .plan import HardwarePlan
+from .ports import CoefficientSignature, ConfigSignature, RequestSignature
 
 
 def pack_word(values, bits: int) -> int:
@@ -23,18 +25,18 @@ class WeightBuffer(wiring.Component):
     """All weights and biases on chip: one memory pair per weighted layer.
 
     ``baked`` mode: ROMs holding the descriptor's values (they synthesize to logic).
-    ``loadable`` mode: RAMs written through the config port (``cfg_*``), one element per
+    ``loadable`` mode: RAMs written through the config port (``cfg``), one element per
     write, at the addresses of ``plan.config_regions``; the storage is clocked by
     ``write_domain`` (gated by the config enable), so it sees no clock during inference.
 
-    Reads: in a cycle with ``w_en`` (``b_en``), the memory of layer ``layer`` reads word
-    ``w_addr`` (``b_addr``); one clock later ``weights`` (``biases``) hold its P lanes,
-    sign-extended. Memories of other layers stay still.
+    Reads: in a cycle with ``weight_read.en`` (``bias_read.en``), the memory of layer
+    ``layer`` reads word ``weight_read.addr`` (``bias_read.addr``); one clock later
+    ``coefficients.weights`` (``.biases``) hold its P lanes, sign-extended. Memories of
+    other layers stay still.
     """
 
     def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync"):
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
+        check_instance("plan", plan, HardwarePlan)
         self._plan = plan
         self._write_domain = write_domain
         weighted = [l for l in plan.layers if l.has_weights]
@@ -42,20 +44,21 @@ class WeightBuffer(wiring.Component):
         bias_bits = max(1, max(max(l.bias_words, 2) - 1 for l in weighted).bit_length())
         signature = {
             "layer": In(max(1, (len(plan.layers) - 1).bit_length())),
-            "w_addr": In(addr_bits),
-            "w_en": In(1),
-            "b_addr": In(bias_bits),
-            "b_en": In(1),
-            "weights": Out(data.ArrayLayout(signed(plan.weight_bits), plan.lanes)),
-            "biases": Out(data.ArrayLayout(signed(plan.accumulator_bits), plan.lanes)),
+            "weight_read": In(RequestSignature(addr_bits=addr_bits)),
+            "bias_read": In(RequestSignature(addr_bits=bias_bits)),
+            "coefficients": Out(CoefficientSignature(lanes=plan.lanes,
+                                                     weight_bits=plan.weight_bits,
+                                                     accumulator_bits=plan.accumulator_bits)),
         }
         if plan.mode == "loadable":
-            signature |= {
-                "cfg_addr": In(plan.config_addr_bits),
-                "cfg_data": In(plan.config_data_bits),
-                "cfg_en": In(1),
-            }
+            signature["cfg"] = In(ConfigSignature(addr_bits=plan.config_addr_bits,
+                                                  data_bits=plan.config_data_bits))
         super().__init__(signature)
+
+    @property
+    def read_latency(self) -> int:
+        """Cycles from a read request to its coefficients."""
+        return 1
 
     def elaborate(self, platform):
         m = Module()
@@ -79,30 +82,33 @@ class WeightBuffer(wiring.Component):
             m.d.comb += selected.eq(self.layer == layer.index)
             wmem, bmem = mems["weight"], mems["bias"]
             m.d.comb += [
-                wmem.r_addr.eq(self.w_addr), wmem.r_en.eq(self.w_en & selected),
-                bmem.r_addr.eq(self.b_addr), bmem.r_en.eq(self.b_en & selected),
+                wmem.read.addr.eq(self.weight_read.addr),
+                wmem.read.en.eq(self.weight_read.en & selected),
+                bmem.read.addr.eq(self.bias_read.addr),
+                bmem.read.en.eq(self.bias_read.en & selected),
             ]
+            out = self.coefficients
             with m.If(selected):
                 for lane in range(p):
                     wl = layer.weight_bits
                     bl = layer.bias_bits
                     m.d.comb += [
-                        self.weights[lane].eq(wmem.r_data[lane * wl:(lane + 1) * wl].as_signed()),
-                        self.biases[lane].eq(bmem.r_data[lane * bl:(lane + 1) * bl].as_signed()),
+                        out.weights[lane].eq(wmem.read.data[lane * wl:(lane + 1) * wl].as_signed()),
+                        out.biases[lane].eq(bmem.read.data[lane * bl:(lane + 1) * bl].as_signed()),
                     ]
         return m
 
     def _connect_config(self, m: Module, mem: SparrowMemory, region, bits: int) -> None:
         shift = (region.lane_span - 1).bit_length()
-        offset = Signal(self.cfg_addr.shape(), name=f"cfg_offset_{region.layer}_{region.what}")
+        cfg = self.cfg
+        offset = Signal(cfg.addr.shape(), name=f"cfg_offset_{region.layer}_{region.what}")
         hit = Signal(name=f"cfg_hit_{region.layer}_{region.what}")
         lane = offset[:shift] if shift else 0
         m.d.comb += [
-            offset.eq(self.cfg_addr - region.base),
-            hit.eq(self.cfg_en & (self.cfg_addr >= region.base) &
-                   (self.cfg_addr < region.base + region.size)),
-            mem.w_addr.eq(offset[shift:]),
-            mem.w_data.eq(self.cfg_data[:bits].replicate(region.lanes)),
+            offset.eq(cfg.addr - region.base),
+            hit.eq(cfg.en & (cfg.addr >= region.base) & (cfg.addr < region.base + region.size)),
+            mem.write.addr.eq(offset[shift:]),
+            mem.write.data.eq(cfg.data[:bits].replicate(region.lanes)),
         ]
         for i in range(region.lanes):
-            m.d.comb += mem.w_en[i].eq(hit & (lane == i))
+            m.d.comb += mem.write.en[i].eq(hit & (lane == i))
