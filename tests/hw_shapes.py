@@ -122,3 +122,14 @@ def with_timesteps(model: Model, timesteps: int) -> Model:
     desc = model.to_dict()
     desc["timesteps"] = timesteps
     return model_from_dict(desc, model.weights_dict())
+
+
+async def write_config(ctx, port, plan) -> None:
+    """Load every weight and bias of ``plan`` through a config port (``addr``/``data``/``en``)
+    in an Amaranth testbench, one write per cycle."""
+    for address, value in plan.config_writes():
+        ctx.set(port.addr, address)
+        ctx.set(port.data, value)
+        ctx.set(port.en, 1)
+        await ctx.tick()
+    ctx.set(port.en, 0)

@@ -164,3 +164,30 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, message):
     assert "Traceback" not in proc.stderr
     assert message in proc.stderr
     assert not list((tmp_path / "run").glob("0*")) if (tmp_path / "run").exists() else True
+
+
+def test_a_second_flow_in_a_busy_run_folder_stops_at_once(tmp_path):
+    """While another process holds the run folder (as a running flow does), ``sparrow flow``
+    there says so in one line, naming that process, and touches nothing."""
+    run_dir = tmp_path / "busy"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom sparrow.flow.lock import run_folder_lock\n"
+         f"with run_folder_lock({str(run_dir)!r}):\n"
+         "    print('held', flush=True)\n    sys.stdin.readline()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (run_dir / "marker").write_text("first run")
+        proc = _sparrow("flow", str(TINY), "-o", str(run_dir), "--random", "1", "-q")
+        assert proc.returncode == 1
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"in use by another flow (pid {holder.pid})" in lines[0]
+        assert sorted(p.name for p in run_dir.iterdir()) == [".sparrow.lock", "marker"]
+        assert (run_dir / "marker").read_text() == "first run"
+    finally:
+        holder.communicate("\n", timeout=30)
+    # Released: the folder can be locked again.
+    from sparrow.flow.lock import run_folder_lock
+    with run_folder_lock(run_dir):
+        assert (run_dir / ".sparrow.lock").read_text().strip() == str(os.getpid())

@@ -10,7 +10,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from conformance import case_files, load_case
-from hw_shapes import build_shape, random_inputs
+from hw_shapes import build_shape, random_inputs, write_config
 from sparrow.cli import main
 from sparrow.hw import HardwareLimitError, Limits, plan_core
 from sparrow.hw.core import SparrowCore
@@ -26,12 +26,7 @@ def simulate_core(model, x, *, lanes, mode="baked"):
 
     async def bench(ctx):
         if mode == "loadable":
-            for address, value in plan.config_writes():
-                ctx.set(dut.cfg.addr, address)
-                ctx.set(dut.cfg.data, value)
-                ctx.set(dut.cfg.en, 1)
-                await ctx.tick()
-            ctx.set(dut.cfg.en, 0)
+            await write_config(ctx, dut.cfg, plan)
         for sample in x:
             for value in np.asarray(sample).T.reshape(-1):        # time-major stream
                 ctx.set(dut.sample.payload, int(value))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw_shapes import build_shape
+from hw_shapes import build_shape, write_config
 from sparrow.hw.activation_buffer import ActivationBuffers
 from sparrow.hw.layer_controller import LayerController
 from sparrow.hw.plan import plan_core
@@ -107,17 +107,9 @@ def test_weight_buffer_reads_the_plan_layout(mode):
     dut = WeightBuffer(plan)
     weighted = [l for l in plan.layers if l.has_weights]
 
-    def lane_values(view, n):
-        return [view[i] for i in range(n)]
-
     async def bench(ctx):
         if mode == "loadable":
-            for address, value in plan.config_writes():
-                ctx.set(dut.cfg.addr, address)
-                ctx.set(dut.cfg.data, value)
-                ctx.set(dut.cfg.en, 1)
-                await ctx.tick()
-            ctx.set(dut.cfg.en, 0)
+            await write_config(ctx, dut.cfg, plan)
         for layer in weighted:
             words, biases = plan.weight_words(layer), plan.bias_words(layer)
             ctx.set(dut.layer, layer.index)
