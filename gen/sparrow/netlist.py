@@ -1,4 +1,5 @@
-"""Reader for structural (gate-level) Verilog as Yosys ``write_verilog -noattr`` writes it.
+"""Structural (gate-level) Verilog: a reader for what Yosys ``write_verilog -noattr`` writes,
+and a writer for flat netlists (what netlist repair produces).
 
 Supported: modules with non-ANSI or ANSI port lists, ``input``/``output``/``inout``/``wire``
 declarations with ranges, escaped identifiers (``\\u0.acc[3] ``), bit and part selects,
@@ -10,7 +11,9 @@ Behavioural constructs (``always``, ``initial``) mean the netlist is not mapped:
 
 The result is a flat ``Netlist``: nets (each with all its names), top-level port bits and
 leaf instances whose pins connect to a net or to a constant. Which instance types are library
-cells is decided later, against the liberty.
+cells is decided later, against the liberty. ``write_netlist`` writes a flat ``Netlist`` back
+(one escaped scalar wire per internal net, ports as vectors), so that reading it again gives
+the same nets, ports and instances.
 """
 
 from __future__ import annotations
@@ -523,3 +526,89 @@ def read_netlist(path: Path | str, top: str | None = None) -> Netlist:
         instances.append(Instance(name=name, cell=cell, pins=connections))
     return Netlist(path=path, top=top, net_names=names, net_constant=constant, ports=ports,
                    instances=instances)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_PORT_BIT = re.compile(r"^(.*)\[(-?\d+)\]$")
+_KEYWORDS = frozenset({"module", "endmodule", "input", "output", "inout", "wire", "reg",
+                       "assign", "always", "initial", "begin", "end", "if", "else", "case",
+                       "for", "and", "or", "not", "buf", "nand", "nor", "xor", "xnor",
+                       "supply0", "supply1", "tri", "wand", "wor", "parameter", "function"})
+
+
+def verilog_name(name: str) -> str:
+    """``name`` as a Verilog identifier: plain if it can be, else escaped (``\\a.b[3] ``)."""
+    if _PLAIN.fullmatch(name) and name not in _KEYWORDS:
+        return name
+    return "\\" + name + " "
+
+
+def _port_groups(ports: list[PortBit]) -> dict[str, list[tuple[int | None, PortBit]]]:
+    groups: dict[str, list[tuple[int | None, PortBit]]] = {}
+    for port in ports:
+        m = _PORT_BIT.match(port.name)
+        base, index = (m.group(1), int(m.group(2))) if m else (port.name, None)
+        groups.setdefault(base, []).append((index, port))
+    return groups
+
+
+def write_netlist(netlist: Netlist, path: Path | str) -> Path:
+    """Write ``netlist`` as one flat Verilog module (written to a temporary file, then moved
+    into place); return the path. Port bits keep their names (``dout[3]``); internal nets are
+    named after their first name, made unique."""
+    from .fileio import atomic_write_text    # the reader side needs no file writing
+
+    groups = _port_groups(netlist.ports)
+    expr: dict[int, str] = {}
+    assigns: list[str] = []
+    for base, bits in groups.items():
+        for index, port in bits:
+            text = verilog_name(base) + (f"[{index}]" if index is not None else "")
+            if port.net in netlist.net_constant:
+                if port.direction != "input":
+                    assigns.append(f"  assign {text} = 1'b{netlist.net_constant[port.net]};")
+            elif port.net not in expr:
+                expr[port.net] = text
+            elif port.direction == "input":     # an input sharing a net with an output
+                assigns.append(f"  assign {expr[port.net]} = {text};")
+                expr[port.net] = text
+            else:
+                assigns.append(f"  assign {text} = {expr[port.net]};")
+    used = set(groups)
+    wires = []
+    for net, names in enumerate(netlist.net_names):
+        if net in expr or net in netlist.net_constant:
+            continue
+        name = names[0] if names else f"sparrow_net_{net}"
+        unique, k = name, 0
+        while unique in used:
+            k += 1
+            unique = f"{name}_{k}"
+        used.add(unique)
+        expr[net] = verilog_name(unique)
+        wires.append(f"  wire {expr[net]};")
+
+    def connection(value: int | str) -> str:
+        if isinstance(value, str):
+            return f"1'b{value}"
+        if value in netlist.net_constant:
+            return f"1'b{netlist.net_constant[value]}"
+        return expr[value]
+
+    lines = ["// Flat netlist written by sparrow.netlist.write_netlist",
+             f"module {verilog_name(netlist.top)}({', '.join(verilog_name(b) for b in groups)});"]
+    for base, bits in groups.items():
+        direction = bits[0][1].direction
+        indices = [i for i, _ in bits if i is not None]
+        span = f"[{max(indices)}:{min(indices)}] " if indices else ""
+        lines.append(f"  {direction} {span}{verilog_name(base)};")
+    lines += wires
+    for inst in netlist.instances:
+        pins = ", ".join(f".{pin}({connection(value)})" for pin, value in inst.pins.items())
+        lines.append(f"  {verilog_name(inst.cell)} {verilog_name(inst.name)} ({pins});")
+    lines += assigns
+    lines.append("endmodule")
+    return atomic_write_text(path, "\n".join(lines) + "\n")

@@ -40,7 +40,7 @@ from .table import LOAD_VARIABLES, SLEW_VARIABLES, Table
 DEFAULT_LIBERTY = Path("/usr/share/qflow/tech/osu018/osu018_stdcells.lib")
 
 # Bump when the extracted format changes so that old cache entries are not reused.
-_SCHEMA = "liberty-power-v3"
+_SCHEMA = "liberty-power-v4"
 
 # Timing types whose transition tables propagate a slew to the output (no checks).
 _PROPAGATING = frozenset({
@@ -72,13 +72,15 @@ class InternalPower:
 
 @dataclass(frozen=True)
 class TimingArc:
-    """A delay arc ending at a pin; only its output-transition tables (s) are kept."""
+    """A delay arc ending at a pin: its output-transition and delay tables (s)."""
 
     related_pin: str
     sense: str                    # positive_unate / negative_unate / non_unate
     kind: str                     # liberty timing_type
     rise_transition: Table | None
     fall_transition: Table | None
+    cell_rise: Table | None = None
+    cell_fall: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Pin:
     voltage: float                # supply (V) used for the switching power of this pin's net
     internal_power: tuple[InternalPower, ...]
     timing: tuple[TimingArc, ...]
+    max_capacitance: float | None = None     # F, the liberty's design-rule limit
+    max_transition: float | None = None      # s
 
     @property
     def is_input(self) -> bool:
@@ -134,6 +138,7 @@ class Cell:
     is_pad: bool
     is_clock_gate: bool
     pg_pins: frozenset[str]        # power/ground pins (may appear in netlists; carry no data)
+    dont_use: bool = False
 
     @property
     def is_sequential(self) -> bool:
@@ -157,6 +162,7 @@ class Library:
     names: tuple[str, ...]
     time_unit_s: float            # the first file's time unit (OpenSTA's SDC time unit)
     _raw: dict[str, tuple[str, dict]] = field(repr=False)
+    default_max_transition: float | None = None   # s, the first file's (None if it has none)
     _cells: dict[str, Cell] = field(default_factory=dict, repr=False)
 
     def __contains__(self, name: str) -> bool:
@@ -194,10 +200,12 @@ def load_liberty(paths: Path | str | Sequence[Path | str] | None = None, *,
     raw_cells: dict[str, tuple[str, dict]] = {}
     names = []
     time_units = []
+    max_transitions = []
     for path in files:
         extracted = _extract_cached(path) if use_cache else _extract(path)
         names.append(extracted["name"])
         time_units.append(extracted["time_unit_s"])
+        max_transitions.append(extracted["default_max_transition"])
         for cell_name, cell in extracted["cells"].items():
             raw_cells.setdefault(cell_name, (extracted["name"], cell))
     if not any(pin["power"] for _, cell in raw_cells.values() for pin in cell["pins"].values()):
@@ -206,7 +214,8 @@ def load_liberty(paths: Path | str | Sequence[Path | str] | None = None, *,
             f"{listed}: no internal_power tables in the liberty; power needs a library "
             "characterised for power (internal_power groups per pin), e.g. the OSU 0.18 µm "
             "library of Debian's qflow-tech-osu018 or a PDK's nldm liberty")
-    return Library(files=files, names=tuple(names), time_unit_s=time_units[0], _raw=raw_cells)
+    return Library(files=files, names=tuple(names), time_unit_s=time_units[0], _raw=raw_cells,
+                   default_max_transition=max_transitions[0])
 
 
 def _missing(path: Path) -> LibertyError:
@@ -320,8 +329,11 @@ class _LibraryExtractor:
             if group.group_name == "cell" and group.args:
                 name = _text(group.args[0])
                 cells[name] = self._cell(name, group)
+        default_max_transition = lib.get("default_max_transition")
         return {"schema": _SCHEMA, "name": _text(lib.args[0]) if lib.args else path.stem,
-                "file": str(path), "time_unit_s": self.time, "cells": cells}
+                "file": str(path), "time_unit_s": self.time, "cells": cells,
+                "default_max_transition": (float(_text(default_max_transition)) * self.time
+                                           if default_max_transition is not None else None)}
 
     def _default_voltage(self) -> float:
         conditions = {_text(g.args[0]): g for g in self.library.groups
@@ -428,6 +440,7 @@ class _LibraryExtractor:
             "is_macro": flag("is_macro_cell") or flag("is_macro") or bool(group.get_groups("memory")),
             "is_pad": flag("pad_cell") or flag("is_pad"),
             "is_clock_gate": group.get("clock_gating_integrated_cell") is not None,
+            "dont_use": flag("dont_use"),
             "sequentials": sequentials,
             "pins": pins,
             "pg_pins": [_text(pg.args[0]) for pg in group.get_groups("pg_pin") if pg.args],
@@ -462,19 +475,26 @@ class _LibraryExtractor:
             related = tg.get("related_pin")
             if kind not in _PROPAGATING or related is None:
                 continue
-            rise_tables = tg.get_groups("rise_transition")
-            fall_tables = tg.get_groups("fall_transition")
             sense = tg.get("timing_sense")
+            tables = {}
+            for name in ("rise_transition", "fall_transition", "cell_rise", "cell_fall"):
+                found = tg.get_groups(name)
+                tables[name] = self._table(found[0], self.time) if found else None
             for rel in _text(related).split():
                 timing.append({
                     "related": rel, "kind": kind,
                     "sense": _text(sense) if sense is not None else None,
-                    "rise": self._table(rise_tables[0], self.time) if rise_tables else None,
-                    "fall": self._table(fall_tables[0], self.time) if fall_tables else None})
+                    "rise": tables["rise_transition"], "fall": tables["fall_transition"],
+                    "cell_rise": tables["cell_rise"], "cell_fall": tables["cell_fall"]})
+        max_cap = group.get("max_capacitance")
+        max_transition = group.get("max_transition")
         return {
             "direction": _text(group.get("direction", "input")),
             "cap": [float(_text(rise)) * self.cap if rise is not None else 0.0,
                     float(_text(fall)) * self.cap if fall is not None else 0.0],
+            "max_cap": float(_text(max_cap)) * self.cap if max_cap is not None else None,
+            "max_transition": (float(_text(max_transition)) * self.time
+                               if max_transition is not None else None),
             "function": _text(function) if function is not None else None,
             "clock": _text(group.get("clock", "false")).lower() == "true",
             "voltage": voltage,
@@ -534,12 +554,14 @@ def _build_cell(name: str, library: str, raw: dict) -> Cell:
                                            if t["kind"].startswith("combinational")
                                            else "non_unate"),
                       kind=t["kind"], rise_transition=_make_table(t["rise"]),
-                      fall_transition=_make_table(t["fall"]))
+                      fall_transition=_make_table(t["fall"]),
+                      cell_rise=_make_table(t["cell_rise"]), cell_fall=_make_table(t["cell_fall"]))
             for t in p["timing"])
         pins[pin_name] = Pin(name=pin_name, direction=p["direction"],
                              capacitance_rise=p["cap"][0], capacitance_fall=p["cap"][1],
                              function=function, is_clock=p["clock"], voltage=p["voltage"],
-                             internal_power=power, timing=timing)
+                             internal_power=power, timing=timing, max_capacitance=p["max_cap"],
+                             max_transition=p["max_transition"])
     sequentials = tuple(
         Sequential(kind=s["kind"], output=s["output"], output_inv=s["output_inv"],
                    clock=_make_function(s["clock"], where), data=_make_function(s["data"], where))
@@ -548,4 +570,5 @@ def _build_cell(name: str, library: str, raw: dict) -> Cell:
     return Cell(name=name, library=library, area=raw["area"], pins=pins,
                 sequentials=sequentials, leakage=raw["leakage"], leakage_states=states,
                 is_macro=raw["is_macro"], is_pad=raw["is_pad"],
-                is_clock_gate=raw["is_clock_gate"], pg_pins=frozenset(raw["pg_pins"]))
+                is_clock_gate=raw["is_clock_gate"], pg_pins=frozenset(raw["pg_pins"]),
+                dont_use=raw["dont_use"])

@@ -33,6 +33,14 @@ class Table:
     axes: tuple[np.ndarray, ...]
     values: np.ndarray
 
+    def span(self, quantity: str) -> tuple[float, float] | None:
+        """(lowest, highest) characterised value of ``quantity`` ("slew" or "load"), or None
+        when no axis is indexed by it."""
+        for q, axis in zip(self.quantities, self.axes):
+            if q == quantity:
+                return float(axis[0]), float(axis[-1])
+        return None
+
     def lookup(self, slew, load) -> np.ndarray:
         """Value at input slew ``slew`` (s) and load ``load`` (F); both broadcast as arrays."""
         slew = np.asarray(slew, dtype=float)
