@@ -22,6 +22,7 @@ from sparrow.hw.plan import HardwareLimitError, plan_core
 from sparrow.model import (accumulator_range, load_model, model_from_dict, plain_forward, run,
                            run_if, save_model)
 from sparrow.model.random_model import calibrate, random_aux, random_weights
+from test_descriptor_errors import DELETE, _set
 from test_golden_properties import hand_synops, inputs_for, seeds, structures
 
 
@@ -191,27 +192,17 @@ def test_base_aux_model_is_valid_and_round_trips(tmp_path):
 
 def _mutate(path: tuple, value) -> tuple[dict, dict]:
     desc, weights = _base()
-    target = desc
-    for key in path[:-1]:
-        target = target[key]
-    if value is _DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return desc, weights
-
-
-_DELETE = object()
+    return _set(desc, path, value), weights
 
 DESCRIPTOR_CASES = [
     (("aux_input",), 4, "aux_input", "must be a table"),
     (("aux_input", "features"), 0, "aux_input.features", "must be in 1..64"),
     (("aux_input", "features"), 65, "aux_input.features", "must be in 1..64"),
-    (("aux_input", "features"), _DELETE, "aux_input.features", "is required"),
+    (("aux_input", "features"), DELETE, "aux_input.features", "is required"),
     (("aux_input", "features"), 2.0, "aux_input.features", "must be an integer"),
     (("aux_input", "bits"), 1, "aux_input.bits", "must be in 2..16"),
     (("aux_input", "bits"), 17, "aux_input.bits", "must be in 2..16"),
-    (("aux_input", "bits"), _DELETE, "aux_input.bits", "is required"),
+    (("aux_input", "bits"), DELETE, "aux_input.bits", "is required"),
     (("aux_input", "signed"), "no", "aux_input.signed", "must be true or false"),
     (("aux_input", "width"), 3, "aux_input.width", "unknown key"),
     (("layers", 1, "aux_input"), "yes", "layers[1].aux_input", "must be true or false"),

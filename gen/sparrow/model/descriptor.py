@@ -526,15 +526,8 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
         raise DescriptorError("description", "must be a string", source=src)
     timesteps = _int_field(data, "timesteps", "", src, lo=1, hi=MAX_TIMESTEPS)
 
-    inp = data.get("input")
-    if not isinstance(inp, dict):
-        raise DescriptorError("input", "is required: a table with channels, length, bits",
-                              source=src)
-    _check_keys(inp, _INPUT_KEYS, "input.", src, "the input")
-    signed = inp.get("signed", True)
-    if not isinstance(signed, bool):
-        raise DescriptorError("input.signed", f"must be true or false, got {signed!r}",
-                              source=src)
+    inp, signed = _raw_table(data.get("input"), "input", _INPUT_KEYS, "the input",
+                             "is required: a table with channels, length, bits", True, src)
     input_spec = InputSpec(
         channels=_int_field(inp, "channels", "input.", src, lo=1, hi=MAX_DIM),
         length=_int_field(inp, "length", "input.", src, lo=1, hi=MAX_DIM),
@@ -650,19 +643,25 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                       aux_input=aux_spec)
 
 
+def _raw_table(table: Any, key: str, allowed: set[str], what: str, missing: str,
+               default_signed: bool, src: str) -> tuple[dict, bool]:
+    """A raw-integer input table (``input`` or ``aux_input``) and its ``signed`` flag."""
+    if not isinstance(table, dict):
+        raise DescriptorError(key, missing, source=src)
+    _check_keys(table, allowed, f"{key}.", src, what)
+    signed = table.get("signed", default_signed)
+    if not isinstance(signed, bool):
+        raise DescriptorError(f"{key}.signed", f"must be true or false, got {signed!r}",
+                              source=src)
+    return table, signed
+
+
 def _aux_input(data: Mapping, src: str) -> AuxInputSpec | None:
     """The optional ``[aux_input]`` table."""
     if "aux_input" not in data:
         return None
-    aux = data["aux_input"]
-    if not isinstance(aux, dict):
-        raise DescriptorError("aux_input", "must be a table with features, bits (and signed)",
-                              source=src)
-    _check_keys(aux, _AUX_INPUT_KEYS, "aux_input.", src, "the aux input")
-    signed = aux.get("signed", False)
-    if not isinstance(signed, bool):
-        raise DescriptorError("aux_input.signed", f"must be true or false, got {signed!r}",
-                              source=src)
+    aux, signed = _raw_table(data["aux_input"], "aux_input", _AUX_INPUT_KEYS, "the aux input",
+                             "must be a table with features, bits (and signed)", False, src)
     return AuxInputSpec(
         features=_int_field(aux, "features", "aux_input.", src, lo=1, hi=MAX_AUX_FEATURES),
         bits=_int_field(aux, "bits", "aux_input.", src, lo=INPUT_BITS_RANGE[0],
