@@ -169,12 +169,12 @@ def main() -> int:
     print(f"  golden model (sparrow.model.run, now): {golden_acc * 100:.4f} % "
           f"({int(np.sum(golden_pred == y))} of {n})")
     print(f"  hardware == golden class:      {int(np.sum(hw == golden_pred))} of {n} beats")
-    metrics = json.loads(Path(args.metrics).read_text())["intra"]
+    metrics = json.loads(Path(args.metrics).read_text())["models"]["ecg"]["annotated"]
     if whole:
         same_acc = hw_report is not None and hw_report.to_dict()["accuracy"] == metrics["accuracy"]
         same_cm = hw_report is not None and (hw_report.confusion.tolist() ==
                                              metrics["confusion_matrix_rows_true_cols_predicted"])
-        print(f"  golden model ({rel(Path(args.metrics))} intra.accuracy, {metrics['beats']} "
+        print(f"  golden model ({rel(Path(args.metrics))} models.ecg.annotated.accuracy, {metrics['beats']} "
               f"beats): {metrics['accuracy'] * 100:.4f} %; hardware equal (6 decimals): "
               f"{same_acc}; confusion matrix equal: {same_cm}")
     else:

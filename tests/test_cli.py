@@ -20,6 +20,7 @@ import pytest
 
 from sparrow.cli import main
 from sparrow.model import load_model, plain_forward, run, save_model
+from sparrow.model.random_model import random_aux
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*/*.toml"))
 
@@ -41,7 +42,9 @@ def hand_totals(path: Path) -> dict[str, int]:
             macs += out_c * c * valid
         elif kind == "dense":
             out_c, out_l = layer["out_features"], 1
-            n_weights = out_c * c * length
+            # An aux input adds out x features weights and MACs to its dense layer.
+            aux = d["aux_input"]["features"] if layer.get("aux_input") else 0
+            n_weights = out_c * (c * length + aux)
             macs += n_weights
         else:
             k = layer["kernel"]
@@ -119,12 +122,17 @@ def _inputs(model, n: int, seed: int = 3) -> np.ndarray:
 def test_run_json_equals_the_golden_model(path, tmp_path, capsys):
     model = load_model(path)
     x = _inputs(model, 40)
-    npy = tmp_path / "x.npy"
-    np.save(npy, x)
-    code, out, err = _sparrow(capsys, "run", path, "--input", npy, "--json", "--lanes", 3)
+    aux = random_aux(model, len(x), np.random.default_rng(1))
+    if aux is None:
+        given = tmp_path / "x.npy"
+        np.save(given, x)
+    else:                         # a model with an aux input takes an .npz of x and aux
+        given = tmp_path / "x.npz"
+        np.savez(given, x=x, aux=aux)
+    code, out, err = _sparrow(capsys, "run", path, "--input", given, "--json", "--lanes", 3)
     assert code == 0 and err == ""
     report = json.loads(out)
-    golden = run(model, x, lanes=3)
+    golden = run(model, x, aux=aux, lanes=3)
     assert report["inferences"] == len(x)
     assert report["predictions"] == golden.predictions.tolist()
     assert report["scores"] == golden.scores.tolist()
@@ -135,7 +143,8 @@ def test_run_json_equals_the_golden_model(path, tmp_path, capsys):
     assert per["synops_mean"] == pytest.approx(float(np.mean(golden.synops)))
     assert [layer["name"] for layer in report["layers"]] == [l.name for l in model.layers]
     for i in range(0, len(x), 13):                      # the independent reference
-        scores, prediction, _ = plain_forward(model, x[i].tolist())
+        scores, prediction, _ = plain_forward(model, x[i].tolist(),
+                                              None if aux is None else aux[i].tolist())
         assert report["scores"][i] == scores and report["predictions"][i] == prediction
 
 

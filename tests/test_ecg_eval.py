@@ -28,7 +28,8 @@ def cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def intra_test(cache):
-    return data.load_split("intra", MITDB, cache_dir=cache)[1]
+    """The test beats of the reference model's split (all 48 records)."""
+    return data.load_split("intra48", MITDB, cache_dir=cache)[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,13 @@ def test_class_report_closed_form():
     # predicted (+P undefined); V: 1 of 1 found, 1 of 2 predicted V are V.
     assert r.se.tolist()[:3] == [0.75, 0.5, 1.0] and r.ppv.tolist()[:3] == [0.75, 0.5, 0.5]
     assert r.se[3] == 0.0 and np.isnan(r.ppv[3])
+    # F1 = 2 TP / (2 TP + FP + FN): N 6/8, S 2/4, V 2/3, F 0/1, Q 4/4; macro over the five.
+    assert r.f1.tolist() == [0.75, 0.5, 2 / 3, 0.0, 1.0]
+    assert r.macro_f1 == pytest.approx((0.75 + 0.5 + 2 / 3 + 0.0 + 1.0) / 5)
+    assert r.all_n_accuracy == 0.4           # 4 of the 10 beats are N
     d = r.to_dict()
-    assert d["per_class"]["F"] == {"beats": 1, "se": 0.0, "ppv": None}
+    assert d["per_class"]["F"] == {"beats": 1, "se": 0.0, "ppv": None, "f1": 0.0}
+    assert d["all_n_baseline_accuracy"] == 0.4
 
 
 def test_reference_model_meets_the_hardware_constraints(reference):
@@ -74,20 +80,42 @@ def test_reference_model_intra_patient_accuracy(reference, intra_test):
     assert accuracy >= 0.98, f"{accuracy:.4%}"
 
 
-def test_checked_in_metrics_are_current(reference, intra_test, cache):
-    """examples/ecg/metrics.json says what the golden model computes now, for both splits."""
+@pytest.mark.parametrize("stem", ["ecg", "ecg_ds1", "ecg_rr", "ecg_rr_ds1"])
+def test_checked_in_metrics_are_current(stem, cache):
+    """examples/ecg/metrics.json says what the golden model computes now on each model's
+    split (annotated beats), and README.md is its rendering."""
+    from sparrow.ecg.readme import render_readme
     metrics = json.loads((ECG / "metrics.json").read_text())
-    ev = evaluate_beats(reference, intra_test, "intra").to_dict()
-    for key in ("accuracy", "confusion_matrix_rows_true_cols_predicted", "per_class",
-                "spike_rate_mean", "synops_per_inference_mean", "macs_per_inference",
-                "parameters", "timesteps"):
-        assert metrics["intra"][key] == ev[key], key
-    inter_model = load_model(ECG / "ecg_ds1.toml")
-    _, ds2 = data.load_split("inter", MITDB, cache_dir=cache)
-    inter = evaluate_beats(inter_model, ds2, "inter").to_dict()
-    assert inter["beats"] == len(ds2) and set(np.unique(ds2.record)) == {int(r) for r in data.DS2}
-    for key in ("accuracy", "confusion_matrix_rows_true_cols_predicted", "per_class"):
-        assert metrics["inter"][key] == inter[key], key
+    entry = metrics["models"][stem]
+    model = load_model(ECG / entry["file"])
+    _, test = data.load_split(entry["split"], MITDB, cache_dir=cache)
+    if entry["split"] == "inter":
+        assert set(np.unique(test.record)) == {int(r) for r in data.DS2}
+    if entry["split"] == "intra":
+        assert not set(np.unique(test.record)) & {int(r) for r in data.PACED_RECORDS}
+    ev = evaluate_beats(model, test, entry["split"]).to_dict()
+    for key in ("beats", "accuracy", "all_n_baseline_accuracy", "macro_f1",
+                "confusion_matrix_rows_true_cols_predicted", "per_class", "spike_rate_mean",
+                "synops_per_inference_mean", "macs_per_inference", "parameters", "timesteps"):
+        assert entry["annotated"][key] == ev[key], key
+    assert (ECG / "README.md").read_text() == render_readme(metrics)
+    assert ev["accuracy"] >= ACCURACY_FLOOR[stem], ev["accuracy"]
+
+
+# Measured accuracies the checked-in models must keep (targets of the issue where met:
+# intra-patient RR model >= 98.5 % on the 44 non-paced records, inter-patient >= 92 %).
+ACCURACY_FLOOR = {"ecg": 0.98, "ecg_ds1": 0.81, "ecg_rr": 0.985, "ecg_rr_ds1": 0.92}
+
+
+def test_checked_in_robustness_is_current(cache):
+    """Shifted and noisy windows of the intra-patient RR model: the figures in metrics.json
+    are recomputed, and the accuracy drops at most 1 point (measured: 0.02)."""
+    from sparrow.ecg.report import robustness
+    entry = json.loads((ECG / "metrics.json").read_text())["models"]["ecg_rr"]
+    _, test = data.load_split("intra", MITDB, cache_dir=cache)
+    fresh = robustness(load_model(ECG / entry["file"]), test)
+    assert fresh == entry["robustness"]
+    assert fresh["worst_drop_points"] <= 1.0
 
 
 def sweep_models() -> list:
@@ -137,3 +165,21 @@ def test_evaluate_rejects_a_non_ecg_model():
     with pytest.raises(SparrowError, match="input must be 1 x 180"):
         evaluate_beats(tiny, data.BeatSet(np.zeros((1, 1, 180), np.int8), np.zeros(1, int),
                                           np.zeros(1, int), np.zeros(1, int)))
+
+
+def test_checked_in_detected_beat_metrics_are_current(cache):
+    """The end-to-end figures (detector -> RR features from detections -> golden model) of
+    the inter-patient RR model in metrics.json are what the code computes now; the matched
+    beats plus the missed ones are DS2's annotated beats."""
+    from sparrow.ecg.detected import evaluate_detected
+    entry = json.loads((ECG / "metrics.json").read_text())["models"]["ecg_rr_ds1"]
+    ev = evaluate_detected(load_model(ECG / entry["file"]), "inter", data_dir=MITDB,
+                           cache_dir=cache).to_dict()
+    for key in ("beats", "accuracy", "confusion_matrix_rows_true_cols_predicted", "detection",
+                "missed_reference_beats", "false_detections_by_predicted_class"):
+        assert entry["detected"][key] == ev[key], key
+    annotated_ds2 = sum(data.annotation_class_counts(MITDB, records=data.DS2).values())
+    vf_free = ev["detection"]["all"]["tp"] + ev["detection"]["all"]["fn"]
+    assert vf_free == annotated_ds2           # DS2 has no VF episode: every beat is scored
+    assert ev["beats"] + sum(ev["missed_reference_beats"].values()) \
+        + ev["matched_beats_without_a_full_window"] == annotated_ds2

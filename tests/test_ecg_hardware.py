@@ -106,7 +106,7 @@ def test_whole_intra_split_is_bit_exact_on_verilator(intra, model, design, tmp_p
         predictions += result.predictions
     assert len(predictions) == len(y)
     hardware = class_report(y, np.array(predictions)).to_dict()
-    metrics = json.loads((ECG / "metrics.json").read_text())["intra"]
+    metrics = json.loads((ECG / "metrics.json").read_text())["models"]["ecg"]["annotated"]
     assert hardware["beats"] == metrics["beats"] == len(y)
     assert hardware["accuracy"] == metrics["accuracy"]
     assert (hardware["confusion_matrix_rows_true_cols_predicted"]

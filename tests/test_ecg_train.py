@@ -104,7 +104,7 @@ def test_quantization_aware_forward_is_the_integer_model(cache):
     net.eval()
     with torch.no_grad():
         logits = net(torch.as_tensor(x, dtype=torch.float32)).double()
-        _, _, scale, _ = net.quantized(model.output)
+        _, _, scale, _, _ = net.quantized(model.output)
     golden = run(model, x)
     assert np.array_equal(np.round(logits.numpy() / float(scale[0])).astype(np.int64),
                           golden.scores)
@@ -135,12 +135,63 @@ def test_cli_train_smoke(tmp_path, cache):
 
 @pytest.mark.slow
 def test_reference_model_regenerates_identically(cache):
-    """The documented command's configuration (TrainConfig defaults) retrains the checked-in
+    """The documented command's configuration (TrainConfig defaults, split intra48) retrains the
+    checked-in
     weights exactly (minutes of CPU). Float rounding in torch's CPU kernels may differ with
     another torch build or CPU instruction set; on such a machine this test reports it."""
-    result = train(TrainConfig(), data_dir=MITDB, cache_dir=cache, progress=lambda _: None)
+    result = train(TrainConfig(split="intra48"), data_dir=MITDB, cache_dir=cache,
+                   progress=lambda _: None)
     reference = load_model(REFERENCE)
     for key, arr in reference.weights_dict().items():
         assert np.array_equal(result.model.weights_dict()[key], arr), key
     for a, b in zip(result.model.layers, reference.layers):
         assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
+
+
+# RR features, augmentation, validation by patient: DS1 records 118 and 220 (validation
+# records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
+RR_SMOKE = TrainConfig(split="inter", records=("118", "220", "201", "209", "100", "232"),
+                       float_epochs=1, qat_epochs=2, rr_features=True, max_shift=6,
+                       noise_fraction=0.5, select="macro_f1", class_weight_power=0.5,
+                       name="rr")
+
+
+@pytest.fixture(scope="module")
+def rr_smoke(cache):
+    return train(RR_SMOKE, data_dir=MITDB, cache_dir=cache, progress=lambda _: None)
+
+
+def test_rr_training_exports_an_aux_model_equal_to_the_golden_model(rr_smoke, cache):
+    m = rr_smoke.model
+    assert m.aux_input is not None and m.aux_input.features == 6 and m.aux_input.bits == 10
+    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 6)
+    assert np.abs(m.aux_layer.aux_weight).max() >= 1     # the RR features are used
+    _, test = data.load_split("inter", MITDB, cache_dir=cache, records=RR_SMOKE.records)
+    assert set(np.unique(test.record)) == {100, 232}
+    golden = run(m, test.x, aux=test.aux)
+    assert np.array_equal(golden.predictions, rr_smoke.test_predictions)
+    assert np.array_equal(integer_scores(m, test.x, test.aux), golden.scores)
+
+
+def test_rr_training_validates_on_held_out_patients(rr_smoke):
+    log = rr_smoke.log
+    train_part, _ = data.load_split("inter", MITDB, records=RR_SMOKE.records)
+    held_out = np.isin(train_part.record, [int(r) for r in data.VALIDATION_RECORDS])
+    assert log["val_beats"] == int(held_out.sum()) and log["train_beats"] == int((~held_out).sum())
+    qat = [e for e in log["epochs"] if e["phase"].startswith("qat")]
+    assert len(qat) == 2 and all(0 <= e["val_score"] <= 1 for e in qat)
+
+
+def test_augmented_batches_differ_from_the_segmented_beats(cache):
+    """With shift and noise on, the training inputs are not the segmented windows; with both
+    off they are (the reference recipe's path is unchanged)."""
+    from sparrow.ecg.augment import augmented_inputs
+    beats = data.load_beats(MITDB, records=("100",), cache_dir=cache)
+    rng = np.random.default_rng(0)
+    aug = augmented_inputs(beats.raw[:256], rng, max_shift=6, noise_fraction=0.5,
+                           snr_db=(12.0, 40.0))
+    assert aug.shape == beats.x[:256].shape and aug.dtype == np.int8
+    assert np.mean(np.all(aug == beats.x[:256], axis=(1, 2))) < 0.2
+    same = augmented_inputs(beats.raw[:256], rng, max_shift=0, noise_fraction=0.0,
+                            snr_db=(12.0, 40.0))
+    assert np.array_equal(same, beats.x[:256])

@@ -43,6 +43,15 @@ def _flow_inputs(model, args) -> tuple[np.ndarray, str]:
     return flow_beats(model, args.inferences, mitdb=args.mitdb)
 
 
+def _load_inputs_and_aux(model, args):
+    """(raw samples, aux vectors or None) from --inputs or --random."""
+    from .model.inputs import load_inputs_and_aux, random_aux_inputs, random_inputs
+    if args.inputs is not None:
+        return load_inputs_and_aux(model, args.inputs, option="--inputs")
+    return (random_inputs(model, args.random, args.seed),
+            random_aux_inputs(model, args.random, args.seed))
+
+
 def cmd_check(args) -> int:
     from .model.summary import format_summary, model_summary
     model = _load(args.file)
@@ -57,8 +66,8 @@ def cmd_check(args) -> int:
 def cmd_run(args) -> int:
     from .model import run
     model = _load(args.file)
-    x = _load_inputs(model, args)
-    result = run(model, x, lanes=args.lanes)
+    x, aux = _load_inputs_and_aux(model, args)
+    result = run(model, x, aux=aux, lanes=args.lanes)
     report = {
         "model": model.name,
         "inferences": int(len(result.predictions)),
@@ -211,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run the bit-exact golden model on inputs")
     r.add_argument("file", help="descriptor (.toml or .json)")
-    _input_options(r, required=True)
+    _input_options(r, required=True, default_help="; or .npz holding x (the raw samples) "
+                   "and, for a model with an aux input, aux (N, features); --random also "
+                   "draws random aux vectors")
     r.add_argument("--lanes", type=_positive, default=1,
                    help="PE lanes the activation-traffic counters assume")
     r.add_argument("--json", action="store_true", help="print predictions and counters as JSON")

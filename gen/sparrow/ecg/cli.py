@@ -24,9 +24,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _split_arg(p: argparse.ArgumentParser, default: str = "intra") -> None:
-    p.add_argument("--split", choices=("intra", "inter"), default=default,
-                   help="intra: stratified 80/20 of all 48 records; inter: train DS1, test DS2 "
-                   f"(default: {default})")
+    p.add_argument("--split", choices=("intra", "inter", "intra48"), default=default,
+                   help="intra: stratified 80/20 of the 44 non-paced records (AAMI EC57); "
+                   "inter: train DS1, test DS2; intra48: stratified 80/20 of all 48 records "
+                   f"(the split of ecg.toml) (default: {default})")
 
 
 def cmd_data(args) -> int:
@@ -53,8 +54,8 @@ def cmd_data(args) -> int:
     for split in data.SPLITS:
         records = data.split_records(split)
         sub = beats.take(np.isin(beats.record, [int(r) for r in records]))
-        train, test = (data.intra_patient_split(sub) if split == "intra"
-                       else data.inter_patient_split(sub))
+        train, test = (data.inter_patient_split(sub) if split == "inter"
+                       else data.intra_patient_split(sub))
         print(f"{split}-patient split: {len(train)} training beats "
               f"{sub.take(train).class_counts()}, {len(test)} test beats "
               f"{sub.take(test).class_counts()}")
@@ -67,7 +68,9 @@ def _config(args, timesteps: int):
               bias_bits=args.bias_bits,
               float_epochs=args.float_epochs, qat_epochs=args.qat_epochs, seed=args.seed,
               threads=args.threads, per_channel_theta=not args.per_layer_theta,
-              name=args.name)
+              name=args.name, rr_features=args.rr, max_shift=args.max_shift,
+              noise_fraction=args.noise_fraction, snr_db=tuple(args.snr_db),
+              select=args.select, class_weight_power=args.class_weight_power)
     if args.records:
         kw["records"] = tuple(args.records)
     return TrainConfig(**kw)
@@ -93,6 +96,22 @@ def _train_args(p: argparse.ArgumentParser) -> None:
                    help=f"torch CPU threads (default: {d.threads}; results depend on it)")
     p.add_argument("--records", nargs="+", metavar="REC",
                    help="only these records of the split (quick trials)")
+    p.add_argument("--rr", action="store_true",
+                   help="RR-interval features as an aux input at fc1 (sparrow.ecg.rr)")
+    p.add_argument("--max-shift", type=int, default=d.max_shift, metavar="S",
+                   help=f"shift augmentation: windows moved by -S..S samples (0..8; default "
+                   f"{d.max_shift})")
+    p.add_argument("--noise-fraction", type=float, default=d.noise_fraction, metavar="F",
+                   help=f"noise augmentation: fraction of training beats with white noise "
+                   f"(default {d.noise_fraction})")
+    p.add_argument("--snr-db", type=float, nargs=2, default=list(d.snr_db),
+                   metavar=("LO", "HI"), help=f"SNR range of that noise in dB (default "
+                   f"{d.snr_db[0]:g} {d.snr_db[1]:g})")
+    p.add_argument("--select", choices=("accuracy", "macro_f1"), default=d.select,
+                   help=f"validation score that picks the epoch (default {d.select})")
+    p.add_argument("--class-weight-power", type=float, default=d.class_weight_power,
+                   metavar="P", help=f"loss weight of class c: (n_max / n_c)^P (default "
+                   f"{d.class_weight_power})")
 
 
 def cmd_train(args) -> int:
@@ -143,8 +162,14 @@ def cmd_sweep(args) -> int:
             print(f"wrote {path}")
         title = (f"T sweep: one float phase, {base.qat_epochs} quantization-aware epochs "
                  f"per T ({base.split}-patient)")
-    _, test = load_split(args.split, args.data, cache_dir=args.cache_dir)
-    evaluations = [evaluate_beats(m, test, args.split) for m in models]
+    # Settings are chosen on validation beats, never on the test part.
+    from .data import validation_mask
+    from .train import TrainConfig
+    d = TrainConfig()
+    train_part, _ = load_split(args.split, args.data, cache_dir=args.cache_dir)
+    val = train_part.take(validation_mask(args.split, train_part, fraction=d.val_fraction,
+                                          seed=args.seed))
+    evaluations = [evaluate_beats(m, val, args.split) for m in models]
     paths = write_sweep(evaluations, out, title)
     print(format_sweep(sweep_rows(evaluations)))
     print(f"wrote {paths['table']}, {paths['json']} and {paths['plot']}")
@@ -152,10 +177,16 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_reference_metrics
-    path = write_reference_metrics(args.model, args.inter_model, args.sweep, args.out,
-                                   data_dir=args.data, cache_dir=args.cache_dir)
+    from .report import write_example_metrics
+    path = write_example_metrics(args.dir, args.out, data_dir=args.data,
+                                 cache_dir=args.cache_dir)
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_readme(args) -> int:
+    from .readme import write_readme
+    print(f"wrote {write_readme(args.dir, args.out)}")
     return 0
 
 
@@ -202,8 +233,8 @@ def add_subcommands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("sweep", help="T sweep: accuracy, spike rate, synaptic ops vs T "
-                       "(table, JSON, PNG)")
+    p = sub.add_parser("sweep", help="T sweep on the validation beats: accuracy, spike rate, "
+                       "synaptic ops vs T (table, JSON, PNG)")
     _common(p)
     _train_args(p)
     src = p.add_mutually_exclusive_group(required=True)
@@ -215,11 +246,17 @@ def add_subcommands(sub) -> None:
                    "(and the trained models)")
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("report", help="write the metrics JSON of a reference model "
-                       "(intra-patient model, inter-patient model, sweep)")
+    p = sub.add_parser("report", help="write the metrics JSON of an example folder (its "
+                       "models on annotated and detected beats, robustness, detector, sweep)")
     _common(p)
-    p.add_argument("--model", required=True, help="model trained on the intra-patient split")
-    p.add_argument("--inter-model", help="model trained on DS1 (evaluated on DS2)")
-    p.add_argument("--sweep", help="sweep.json of a T sweep")
-    p.add_argument("--out", required=True, help="metrics JSON to write")
+    p.add_argument("--dir", default="examples/ecg", help="folder with ecg.toml, ecg_ds1.toml, "
+                   "ecg_rr.toml, ecg_rr_ds1.toml (default: examples/ecg)")
+    p.add_argument("--out", help="metrics JSON to write (default: DIR/metrics.json)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("readme", help="render DIR/README.md from DIR/metrics.json")
+    p.add_argument("--dir", default="examples/ecg", help="example folder (default: "
+                   "examples/ecg)")
+    p.add_argument("--out", help="README to write (default: DIR/README.md)")
+    p.set_defaults(func=cmd_readme)
+

@@ -24,10 +24,19 @@ With the default ``shift = 3`` one step is 8 adu = 0.04 mV and the range is -5.1
 around the mean (over all 48 records fewer than 1 sample in a million clips). No other
 normalization happens anywhere: the network is trained on exactly these integers.
 
-Splits. *Intra-patient*: all beats of all 48 records, split per AAMI class at random
-(stratified, fixed seed) into 80 % training and 20 % test. *Inter-patient*: de Chazal et al.
-(IEEE TBME 51(7), 2004): train on DS1, test on DS2, 22 records each; the paced records 102,
-104, 107 and 217 are in neither.
+Rhythm. Every beat also carries its RR-interval features (:mod:`sparrow.ecg.rr`), computed
+from the positions of all beat annotations of its record, and the raw ADC codes of a window
+``MARGIN`` samples wider on each side (for shift augmentation in training; codes past the
+record's ends repeat its first or last sample).
+
+Splits (AAMI EC57: the paced records 102, 104, 107 and 217 are excluded). *Intra-patient*
+(``intra``): all beats of the 44 non-paced records, split per AAMI class at random
+(stratified, fixed seed) into 80 % training and 20 % test. ``intra48``: the same over all 48
+records, paced ones included (the split the first reference model ``ecg.toml`` was trained
+on; its figure is reported beside, labelled). *Inter-patient* (``inter``): de Chazal et al.
+(IEEE TBME 51(7), 2004): train on DS1, test on DS2, 22 records each. Validation data for
+choosing epochs and settings: for ``inter``, the DS1 records :data:`VALIDATION_RECORDS` (held
+out by patient); for the intra splits, a stratified random part of the training beats.
 
 Cache: the segmented, quantized beats of each record are kept in an ``.npz`` under the cache
 folder (``cache_dir`` argument, ``SPARROW_CACHE_DIR``, ``$XDG_CACHE_HOME/sparrow`` or
@@ -50,6 +59,7 @@ import numpy as np
 from ..errors import SparrowError
 from ..fileio import atomic_write
 from ..resources import shared_path
+from .rr import RR_FEATURES, rr_features
 
 RECORDS = (
     "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "111", "112",
@@ -63,6 +73,10 @@ DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "12
        "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
 DS2 = ("100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210", "212",
        "213", "214", "219", "221", "222", "228", "231", "232", "233", "234")
+NON_PACED_RECORDS = tuple(r for r in RECORDS if r not in PACED_RECORDS)
+# DS1 records held out of inter-patient training for validation (chosen from the DS1 class
+# counts only: about a quarter of DS1's S and V beats, some F).
+VALIDATION_RECORDS = ("106", "118", "220", "223")
 
 CLASSES = ("N", "S", "V", "F", "Q")
 AAMI_SYMBOLS = {
@@ -78,13 +92,14 @@ SAMPLE_RATE_HZ = 360
 WINDOW_BEFORE = 90
 WINDOW_AFTER = 90
 WINDOW = WINDOW_BEFORE + WINDOW_AFTER
+MARGIN = 8                  # extra raw samples on each side of a window (shift augmentation)
 DEFAULT_SHIFT = 3
 LEAD = "MLII"
 INTRA_TEST_FRACTION = 0.2
 INTRA_SEED = 20240606
 
 PHYSIONET_URL = "https://physionet.org/content/mitdb/1.0.0/"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 DEFAULT_DATA_DIR = shared_path("data", "mitdb")
 
 
@@ -94,20 +109,27 @@ class BeatSet:
 
     ``x``: (N, 1, 180) int8 quantized samples (the model input); ``y``: (N,) int64 AAMI class
     index into :data:`CLASSES`; ``record``: (N,) int64 record number; ``sample``: (N,) int64
-    sample index (at 360 Hz) of the annotated R peak in its record.
+    sample index (at 360 Hz) of the R peak in its record; ``aux``: (N, 6) int64 RR-interval
+    features (:mod:`sparrow.ecg.rr`); ``raw``: (N, 180 + 2 * MARGIN) int16 ADC codes of the
+    window widened by ``MARGIN`` samples on each side.
     """
 
     x: np.ndarray
     y: np.ndarray
     record: np.ndarray
     sample: np.ndarray
+    aux: np.ndarray | None = None
+    raw: np.ndarray | None = None
+
+    _FIELDS = ("x", "y", "record", "sample", "aux", "raw")
 
     def __len__(self) -> int:
         return len(self.y)
 
     def take(self, index: np.ndarray) -> "BeatSet":
         """The beats at ``index`` (an integer index array or a boolean mask)."""
-        return BeatSet(self.x[index], self.y[index], self.record[index], self.sample[index])
+        return BeatSet(*(None if getattr(self, f) is None else getattr(self, f)[index]
+                         for f in self._FIELDS))
 
     def class_counts(self) -> dict[str, int]:
         counts = np.bincount(self.y, minlength=len(CLASSES))
@@ -115,8 +137,10 @@ class BeatSet:
 
     @staticmethod
     def concatenate(parts: list["BeatSet"]) -> "BeatSet":
-        return BeatSet(*(np.concatenate([getattr(p, f) for p in parts])
-                         for f in ("x", "y", "record", "sample")))
+        def joined(f: str):
+            arrays = [getattr(p, f) for p in parts]
+            return None if any(a is None for a in arrays) else np.concatenate(arrays)
+        return BeatSet(*(joined(f) for f in BeatSet._FIELDS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,22 +215,74 @@ class RecordSignal:
     ann_sample: np.ndarray   # (annotations,) int64 sample index
     ann_symbol: np.ndarray   # (annotations,) str annotation symbol
 
+    @property
+    def beat_samples(self) -> np.ndarray:
+        """Sample positions of the annotations that are beats (any AAMI class)."""
+        return self.ann_sample[beat_labels(self.ann_symbol) >= 0]
+
+    def vf_episodes(self) -> list[tuple[int, int]]:
+        """(start, end) samples of ventricular flutter/fibrillation episodes (annotations
+        ``[`` and ``]``; an episode still open at the end runs to the record's end)."""
+        episodes, start = [], None
+        for pos, sym in zip(self.ann_sample.tolist(), self.ann_symbol.tolist()):
+            if sym == "[":
+                start = pos
+            elif sym == "]" and start is not None:
+                episodes.append((start, pos))
+                start = None
+        if start is not None:
+            episodes.append((start, len(self.adc)))
+        return episodes
+
+
+# Records whose MLII is missing in the database (their first lead, V5, is used instead).
+_LEAD_EXCEPTIONS = ("102", "104")
+
 
 def read_record(data_dir: Path, name: str) -> RecordSignal:
-    """Read the lead MLII (V5 for 102 and 104) as raw ADC codes, and the ``atr`` annotations."""
+    """Read the lead MLII (V5 for 102 and 104) as raw ADC codes, and the ``atr`` annotations.
+
+    Raises SparrowError naming the record and the problem: unreadable signal files, no MLII
+    lead, a signal shorter than one beat window, or an unreadable or inconsistent annotation
+    file (positions outside the signal or out of order).
+    """
     wfdb = _wfdb()
     base = str(Path(data_dir) / name)
     try:
         rec = wfdb.rdrecord(base, physical=False)
-        ann = _read_annotations(base)
     except Exception as e:  # wfdb raises assorted types for truncated or corrupt files
-        raise SparrowError(f"record {name} in {data_dir} cannot be read "
+        raise SparrowError(f"record {name} in {data_dir}: the signal cannot be read "
                            f"({type(e).__name__}: {e}); re-download it from {PHYSIONET_URL}"
                            ) from None
-    channel = rec.sig_name.index(LEAD) if LEAD in rec.sig_name else 0
-    return RecordSignal(name=name, lead=rec.sig_name[channel],
-                        adc=np.asarray(rec.d_signal[:, channel], dtype=np.int64),
-                        ann_sample=np.asarray(ann.sample, dtype=np.int64),
+    try:
+        ann = _read_annotations(base)
+    except Exception as e:  # as above, for the .atr file
+        raise SparrowError(f"record {name} in {data_dir}: the annotation file {name}.atr is "
+                           f"corrupt or unreadable ({type(e).__name__}: {e}); re-download it "
+                           f"from {PHYSIONET_URL}") from None
+    names = list(rec.sig_name or [])
+    if LEAD in names:
+        channel = names.index(LEAD)
+    elif name in _LEAD_EXCEPTIONS and names:
+        channel = 0
+    else:
+        raise SparrowError(f"record {name} in {data_dir}: no lead {LEAD} (its leads: "
+                           f"{', '.join(names) or 'none'})")
+    if rec.d_signal is None or rec.d_signal.ndim != 2 or len(rec.d_signal) < WINDOW:
+        length = 0 if rec.d_signal is None else len(rec.d_signal)
+        raise SparrowError(f"record {name} in {data_dir}: {length} samples "
+                           f"({length / SAMPLE_RATE_HZ:.2f} s), shorter than one beat window "
+                           f"({WINDOW} samples)")
+    adc = np.asarray(rec.d_signal[:, channel], dtype=np.int64)
+    samples = np.asarray(ann.sample, dtype=np.int64)
+    if samples.size and (samples.min() < 0 or samples.max() >= len(adc)):
+        raise SparrowError(f"record {name} in {data_dir}: corrupt annotation file {name}.atr: "
+                           f"positions {int(samples.min())}..{int(samples.max())} fall outside "
+                           f"the signal (0..{len(adc) - 1})")
+    if np.any(np.diff(samples) < 0):
+        raise SparrowError(f"record {name} in {data_dir}: corrupt annotation file {name}.atr: "
+                           f"positions are not in time order")
+    return RecordSignal(name=name, lead=names[channel], adc=adc, ann_sample=samples,
                         ann_symbol=np.asarray(ann.symbol))
 
 
@@ -248,16 +324,35 @@ def quantize_windows(adc: np.ndarray, shift: int = DEFAULT_SHIFT) -> np.ndarray:
     return np.clip((a - mean) >> shift, -128, 127).astype(np.int8)
 
 
+def wide_windows(adc: np.ndarray, r_peaks: np.ndarray, margin: int = MARGIN) -> np.ndarray:
+    """(N, WINDOW + 2 * margin) int16 ADC codes around each R peak (codes past the record's
+    ends repeat its first or last sample)."""
+    offsets = np.arange(-WINDOW_BEFORE - margin, WINDOW_AFTER + margin)
+    idx = np.clip(np.asarray(r_peaks, dtype=np.int64)[:, None] + offsets[None, :], 0,
+                  len(adc) - 1)
+    return adc[idx].astype(np.int16)
+
+
+def beats_at(adc: np.ndarray, r_peaks: np.ndarray, labels: np.ndarray, record: int,
+             shift: int = DEFAULT_SHIFT) -> BeatSet:
+    """Beats of one record at the R peaks ``r_peaks`` (annotated or detected, increasing):
+    RR features from all of them; windows, quantized, for those whose window fits."""
+    r = np.asarray(r_peaks, dtype=np.int64)
+    aux = rr_features(r)
+    fits = (r >= WINDOW_BEFORE) & (r + WINDOW_AFTER <= len(adc))
+    r, labels, aux = r[fits], np.asarray(labels, dtype=np.int64)[fits], aux[fits]
+    raw = wide_windows(adc, r)
+    x = quantize_windows(raw[:, MARGIN:MARGIN + WINDOW], shift)[:, None, :]
+    return BeatSet(x=x, y=labels, record=np.full(len(r), record, dtype=np.int64), sample=r,
+                   aux=aux, raw=raw)
+
+
 def segment(signal: RecordSignal, shift: int = DEFAULT_SHIFT) -> BeatSet:
-    """Beats of one record: windows around every AAMI beat annotation, quantized."""
+    """Beats of one record: windows around every AAMI beat annotation, quantized, with RR
+    features from the annotated beat positions."""
     labels = beat_labels(signal.ann_symbol)
-    r = signal.ann_sample
-    fits = (labels >= 0) & (r >= WINDOW_BEFORE) & (r + WINDOW_AFTER <= len(signal.adc))
-    r, labels = r[fits], labels[fits]
-    windows = signal.adc[r[:, None] + np.arange(-WINDOW_BEFORE, WINDOW_AFTER)[None, :]]
-    x = quantize_windows(windows, shift)[:, None, :]
-    record = np.full(len(r), int(signal.name), dtype=np.int64)
-    return BeatSet(x=x, y=labels, record=record, sample=r)
+    beat = labels >= 0
+    return beats_at(signal.adc, signal.ann_sample[beat], labels[beat], int(signal.name), shift)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +370,8 @@ def default_cache_dir() -> Path:
 def _record_key(data_dir: Path, name: str, shift: int) -> str:
     h = hashlib.sha256()
     params = {"version": _CACHE_VERSION, "lead": LEAD, "before": WINDOW_BEFORE,
-              "after": WINDOW_AFTER, "shift": shift, "classes": AAMI_SYMBOLS}
+              "after": WINDOW_AFTER, "margin": MARGIN, "shift": shift, "classes": AAMI_SYMBOLS,
+              "rr": RR_FEATURES}
     h.update(json.dumps(params, sort_keys=True).encode())
     for ext in (".hea", ".dat", ".atr"):
         h.update(ext.encode())
@@ -286,14 +382,14 @@ def _record_key(data_dir: Path, name: str, shift: int) -> str:
 def _load_cached(path: Path) -> BeatSet | None:
     try:
         with np.load(path, allow_pickle=False) as z:
-            return BeatSet(x=z["x"], y=z["y"], record=z["record"], sample=z["sample"])
+            return BeatSet(**{f: z[f] for f in BeatSet._FIELDS})
     except (OSError, KeyError, ValueError, EOFError):
         return None   # absent or unreadable: rebuild it
 
 
 def _store(path: Path, beats: BeatSet) -> None:
     buf = io.BytesIO()
-    np.savez(buf, x=beats.x, y=beats.y, record=beats.record, sample=beats.sample)
+    np.savez(buf, **{f: getattr(beats, f) for f in BeatSet._FIELDS})
     try:
         atomic_write(path, lambda f: f.write(buf.getvalue()), binary=True)
     except OSError as e:
@@ -354,16 +450,39 @@ def inter_patient_split(beats: BeatSet) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(ds1), np.flatnonzero(ds2)
 
 
-SPLITS = ("intra", "inter")
+SPLITS = ("intra", "inter", "intra48")
+SPLIT_LABELS = {
+    "intra": "intra-patient, 44 non-paced records (AAMI EC57), stratified 80/20",
+    "inter": "inter-patient, de Chazal DS1 -> DS2 (paced records excluded)",
+    "intra48": "intra-patient, all 48 records incl. the 4 paced ones (not EC57), "
+               "stratified 80/20",
+}
 
 
 def split_records(split: str) -> tuple[str, ...]:
-    """Records a split reads: all 48 for intra-patient, DS1 + DS2 for inter-patient."""
+    """Records a split reads: the 44 non-paced (intra), all 48 (intra48), DS1 + DS2 (inter)."""
     if split == "intra":
+        return NON_PACED_RECORDS
+    if split == "intra48":
         return RECORDS
     if split == "inter":
         return tuple(sorted(DS1 + DS2))
     raise SparrowError(f"unknown split {split!r} (known: {', '.join(SPLITS)})")
+
+
+def validation_mask(split: str, train: BeatSet, *, fraction: float = 0.1,
+                    seed: int = 0) -> np.ndarray:
+    """Boolean mask of the training beats held out for validation: the DS1 records
+    :data:`VALIDATION_RECORDS` for ``inter`` (by patient), a stratified random ``fraction``
+    of the beats for the intra splits."""
+    if split == "inter":
+        return np.isin(train.record, [int(r) for r in VALIDATION_RECORDS])
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(train), dtype=bool)
+    for c in np.unique(train.y):
+        idx = np.flatnonzero(train.y == c)
+        mask[rng.permutation(idx)[:int(round(fraction * len(idx)))]] = True
+    return mask
 
 
 def load_split(split: str, data_dir: str | os.PathLike | None = None, *,
@@ -380,15 +499,16 @@ def load_split(split: str, data_dir: str | os.PathLike | None = None, *,
             raise SparrowError(f"none of the records {', '.join(records)} is in the {split} "
                                f"split")
     beats = load_beats(data_dir, records=wanted, shift=shift, cache_dir=cache_dir)
-    train, test = (intra_patient_split(beats) if split == "intra"
-                   else inter_patient_split(beats))
+    train, test = (inter_patient_split(beats) if split == "inter"
+                   else intra_patient_split(beats))
     return beats.take(train), beats.take(test)
 
 
 def intra_test_beats(data_dir: str | os.PathLike | None = None, *,
                      cache_dir: str | os.PathLike | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """The intra-patient test split as (x, y): x (N, 1, 180) int64 quantized samples in
-    -128..127 (the chip's input), y (N,) int64 AAMI class index (0..4 = N, S, V, F, Q)."""
-    _, test = load_split("intra", data_dir, cache_dir=cache_dir)
+    """The test split of the reference model ``ecg.toml`` (``intra48``) as (x, y): x (N, 1,
+    180) int64 quantized samples in -128..127 (the chip's input), y (N,) int64 AAMI class
+    index (0..4 = N, S, V, F, Q)."""
+    _, test = load_split("intra48", data_dir, cache_dir=cache_dir)
     return test.x.astype(np.int64), test.y.astype(np.int64)

@@ -26,6 +26,7 @@ from ..errors import SparrowError
 from ..model import Model, load_model, run
 from ..fileio import atomic_write
 from .data import CLASSES, WINDOW, BeatSet, load_split
+from .rr import RR_BITS, RR_FEATURES
 from .metrics import ClassReport, class_report, format_report
 
 _BATCH = 2048   # beats per golden-model call: bounds the memory of the stored activations
@@ -50,6 +51,7 @@ class Evaluation:
         return {
             "model": m.name, "split": self.split, "timesteps": m.timesteps,
             "count_bits": m.count_bits, "parameters": m.n_params, "weights": m.n_weights,
+            "aux_features": m.aux_input.features if m.aux_input is not None else 0,
             "weight_memory_bits": m.weight_memory_bits,
             "weight_bits": sorted({layer.weight_bits for layer in m.layers if layer.has_weights}),
             "thresholds_power_of_two": all(layer.theta_is_pow2 for layer in m.layers
@@ -73,6 +75,17 @@ def check_ecg_model(model: Model) -> None:
     if model.num_classes != len(CLASSES):
         raise SparrowError(f"model {model.name}: must have {len(CLASSES)} class scores "
                            f"({', '.join(CLASSES)}), got {model.num_classes}")
+    aux = model.aux_input
+    if aux is not None and (aux.features, aux.bits, aux.signed) != (len(RR_FEATURES), RR_BITS,
+                                                                    False):
+        raise SparrowError(f"model {model.name}: its aux input must be the {len(RR_FEATURES)} "
+                           f"RR features ({RR_BITS}-bit unsigned, sparrow.ecg.rr), got "
+                           f"{aux.features} values of {aux.bits}-bit")
+
+
+def beat_aux(model: Model, beats: BeatSet) -> np.ndarray | None:
+    """The aux input ``model`` takes for ``beats``: their RR features, or None."""
+    return beats.aux if model.aux_input is not None else None
 
 
 def evaluate_beats(model: Model, beats: BeatSet, split: str = "") -> Evaluation:
@@ -81,8 +94,10 @@ def evaluate_beats(model: Model, beats: BeatSet, split: str = "") -> Evaluation:
     preds, rates, synops = [], [], []
     fired = [layer.name for layer in model.layers if layer.fires]
     layer_rates: dict[str, list[np.ndarray]] = {name: [] for name in fired}
+    aux = beat_aux(model, beats)
     for start in range(0, len(beats), _BATCH):
-        result = run(model, beats.x[start:start + _BATCH])
+        result = run(model, beats.x[start:start + _BATCH],
+                     aux=None if aux is None else aux[start:start + _BATCH])
         preds.append(result.predictions)
         rates.append(result.spike_rate)
         synops.append(result.synops)

@@ -1,5 +1,6 @@
 """Classification metrics in the AAMI EC57 style: confusion matrix, accuracy, per-class
-sensitivity (Se) and positive predictivity (+P). Pure numpy."""
+sensitivity (Se) and positive predictivity (+P), macro-F1, and the accuracy of always
+answering N (the baseline every accuracy is printed beside). Pure numpy."""
 
 from __future__ import annotations
 
@@ -42,17 +43,40 @@ class ClassReport:
         with np.errstate(invalid="ignore", divide="ignore"):
             return tp / self.confusion.sum(axis=0)
 
+    @property
+    def f1(self) -> np.ndarray:
+        """Per class 2 TP / (2 TP + FP + FN); NaN for a class with no beat and no prediction."""
+        tp = np.diag(self.confusion).astype(np.float64)
+        denom = self.confusion.sum(axis=0) + self.confusion.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 2 * tp / denom
+
+    @property
+    def macro_f1(self) -> float:
+        """Mean F1 over the classes that have beats (a class absent from the labels has no
+        defined recall and is left out)."""
+        present = self.confusion.sum(axis=1) > 0
+        return float(np.mean(self.f1[present])) if present.any() else float("nan")
+
+    @property
+    def all_n_accuracy(self) -> float:
+        """Accuracy of a classifier that always answers N (class 0): the N fraction."""
+        return float(self.confusion[0].sum() / self.total) if self.total else float("nan")
+
     def to_dict(self) -> dict:
-        """JSON-ready: counts, accuracy and per-class Se / +P as fractions (NaN -> None)."""
+        """JSON-ready: counts, accuracy, the all-N baseline, macro-F1 and per-class Se / +P
+        / F1 as fractions (NaN -> None)."""
         def num(v: float) -> float | None:
             return None if np.isnan(v) else round(float(v), 6)
         return {
             "beats": self.total,
             "accuracy": num(self.accuracy),
+            "all_n_baseline_accuracy": num(self.all_n_accuracy),
+            "macro_f1": num(self.macro_f1),
             "classes": list(self.classes),
             "confusion_matrix_rows_true_cols_predicted": self.confusion.tolist(),
             "per_class": {c: {"beats": int(self.confusion[i].sum()), "se": num(self.se[i]),
-                              "ppv": num(self.ppv[i])}
+                              "ppv": num(self.ppv[i]), "f1": num(self.f1[i])}
                           for i, c in enumerate(self.classes)},
         }
 
@@ -76,13 +100,14 @@ def format_report(report: ClassReport) -> str:
     """Markdown tables: per-class Se / +P, then the confusion matrix."""
     def pct(v: float) -> str:
         return "-" if np.isnan(v) else f"{v * 100:.2f}"
-    lines = [f"accuracy: {pct(report.accuracy)} % of {report.total} beats", "",
-             "| class | beats | Se (%) | +P (%) |", "|---|---:|---:|---:|"]
+    lines = [f"accuracy: {pct(report.accuracy)} % of {report.total:,} beats (always N: "
+             f"{pct(report.all_n_accuracy)} %); macro-F1 {pct(report.macro_f1)} %", "",
+             "| class | beats | Se (%) | +P (%) | F1 (%) |", "|---|---:|---:|---:|---:|"]
     for i, c in enumerate(report.classes):
-        lines.append(f"| {c} | {int(report.confusion[i].sum())} | {pct(report.se[i])} | "
-                     f"{pct(report.ppv[i])} |")
+        lines.append(f"| {c} | {int(report.confusion[i].sum()):,} | {pct(report.se[i])} | "
+                     f"{pct(report.ppv[i])} | {pct(report.f1[i])} |")
     lines += ["", "| true \\ predicted | " + " | ".join(report.classes) + " |",
               "|---|" + "---:|" * len(report.classes)]
     for i, c in enumerate(report.classes):
-        lines.append(f"| {c} | " + " | ".join(str(int(v)) for v in report.confusion[i]) + " |")
+        lines.append(f"| {c} | " + " | ".join(f"{int(v):,}" for v in report.confusion[i]) + " |")
     return "\n".join(lines)

@@ -21,6 +21,12 @@ integer model itself, with straight-through gradients:
 * the output layer has one scale ``s = max|W| / w_max`` (a common factor keeps the argmax);
   its ``V_int * s`` are the logits the loss sees.
 
+Aux input (RR features): the dense layer that receives it adds ``W_aux aux`` to its V, aux
+being the raw integers in both phases. For the optimizer the aux weights are held as
+``W_aux / 2**-(bits - 2)`` (a fixed rescaling: raw values of up to 2**bits would otherwise
+make one optimizer step move V by hundreds); they share the layer's per-channel scale in the
+quantization-aware phase and are not divided by T (the aux values do not become counts).
+
 Rounding and floor use straight-through gradients (identity). The conversion from the float
 phase divides the weights of layers after the first by T (they now read counts 0..T instead
 of 0..1), sets ``thr <- thr / T``, and adds ``thr / 2`` to the biases of fired layers so that
@@ -47,11 +53,17 @@ def floor_ste(x: torch.Tensor) -> torch.Tensor:
     return x + (torch.floor(x) - x).detach()
 
 
-def _linear_op(layer: Layer, a: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """V of a conv1d or dense layer as (N, O, L_out)."""
+def _linear_op(layer: Layer, a: torch.Tensor, w: torch.Tensor, b: torch.Tensor,
+               aux: torch.Tensor | None = None, w_aux: torch.Tensor | None = None
+               ) -> torch.Tensor:
+    """V of a conv1d or dense layer as (N, O, L_out); plus ``aux @ w_aux.T`` for the layer
+    with the aux input."""
     if layer.kind == "conv1d":
         return F.conv1d(a, w, b, stride=layer.stride, padding=layer.padding)
-    return F.linear(a.flatten(1), w, b)[:, :, None]
+    v = F.linear(a.flatten(1), w, b)
+    if layer.has_aux:
+        v = v + F.linear(aux.to(v.dtype), w_aux)
+    return v[:, :, None]
 
 
 class SSFNet(nn.Module):
@@ -75,6 +87,11 @@ class SSFNet(nn.Module):
                 mod = nn.Linear(layer.taps, layer.out_channels)
             self.weights.append(nn.Parameter(mod.weight.detach().clone()))
             self.biases.append(nn.Parameter(mod.bias.detach().clone()))
+            if layer.has_aux:
+                self.aux_slot = len(self.weights) - 1
+                self.aux_weight = nn.Parameter(
+                    nn.Linear(layer.aux_features, layer.out_channels).weight.detach().clone())
+                self.aux_norm = 2.0 ** -(skeleton.aux_input.bits - 2)
         # Float threshold per weighted layer (the output's entry is unused).
         self.register_buffer("thr", torch.ones(len(self.weights)))
         self.timesteps: int | None = None      # None: float phase; T: quantization-aware
@@ -85,8 +102,13 @@ class SSFNet(nn.Module):
     # -----------------------------------------------------------------------------------------
     # Float phase
 
+    def _aux_float(self) -> torch.Tensor | None:
+        """The aux weights of the float phase, in V per raw aux unit."""
+        return self.aux_weight * self.aux_norm if hasattr(self, "aux_weight") else None
+
     @torch.no_grad()
-    def calibrate(self, x: torch.Tensor, quantile: float = 0.99) -> None:
+    def calibrate(self, x: torch.Tensor, aux: torch.Tensor | None = None,
+                  quantile: float = 0.99) -> None:
         """Set each fired layer's ``thr`` so the given quantile of its positive V maps to 1."""
         a = x.float()
         for layer in self.skeleton.layers:
@@ -94,7 +116,7 @@ class SSFNet(nn.Module):
                 a = F.max_pool1d(a, layer.kernel, layer.stride)
                 continue
             i = self._slot[layer.index]
-            v = _linear_op(layer, a, self.weights[i], self.biases[i])
+            v = _linear_op(layer, a, self.weights[i], self.biases[i], aux, self._aux_float())
             if layer.is_output:
                 break
             pos = v[v > 0]
@@ -126,15 +148,20 @@ class SSFNet(nn.Module):
         self.per_channel = per_channel
 
     def quantized(self, layer: Layer) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
-                                               torch.Tensor]:
-        """(w_int, b_int, scale per output channel, theta per output channel; ones for the
-        output layer) of ``layer`` in the quantization-aware phase, with STE gradients."""
+                                               torch.Tensor, torch.Tensor | None]:
+        """(w_int, b_int, scale per output channel, theta per output channel (ones for the
+        output layer), aux w_int or None) of ``layer`` in the quantization-aware phase, with
+        STE gradients."""
         i = self._slot[layer.index]
         w, b = self.weights[i], self.biases[i]
+        w_aux = self._aux_float() if layer.has_aux else None
         w_max = (1 << (self.weight_bits - 1)) - 1
         b_max = (1 << (self.bias_bits - 1)) - 1
         with torch.no_grad():
-            wabs = w.abs().reshape(w.shape[0], -1).amax(dim=1).clamp_min(1e-12)
+            wabs = w.abs().reshape(w.shape[0], -1).amax(dim=1)
+            if w_aux is not None:
+                wabs = torch.maximum(wabs, w_aux.abs().amax(dim=1))
+            wabs = wabs.clamp_min(1e-12)
             if layer.is_output:
                 scale = (wabs.max() / w_max).expand(w.shape[0]).clone()
                 theta = torch.ones_like(scale)
@@ -148,12 +175,15 @@ class SSFNet(nn.Module):
         shape = (-1,) + (1,) * (w.dim() - 1)
         w_int = torch.clamp(round_ste(w / scale.reshape(shape)), -w_max - 1, w_max)
         b_int = torch.clamp(round_ste(b / scale), -b_max - 1, b_max)
-        return w_int, b_int, scale, theta
+        aux_int = None if w_aux is None else torch.clamp(
+            round_ste(w_aux / scale[:, None]), -w_max - 1, w_max)
+        return w_int, b_int, scale, theta, aux_int
 
     # -----------------------------------------------------------------------------------------
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (N, classes) of raw samples ``x`` (N, C, L)."""
+    def forward(self, x: torch.Tensor, aux: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (N, classes) of raw samples ``x`` (N, C, L) (and raw aux integers ``aux``
+        (N, features) for a network with an aux input)."""
         a = x.float()
         for layer in self.skeleton.layers:
             if not layer.has_weights:
@@ -161,13 +191,14 @@ class SSFNet(nn.Module):
                 continue
             i = self._slot[layer.index]
             if self.timesteps is None:
-                v = _linear_op(layer, a, self.weights[i], self.biases[i])
+                v = _linear_op(layer, a, self.weights[i], self.biases[i], aux,
+                               self._aux_float())
                 if layer.is_output:
                     return v.flatten(1)
                 a = torch.clamp(v / self.thr[i], 0, 1)
             else:
-                w_int, b_int, scale, theta = self.quantized(layer)
-                v = _linear_op(layer, a, w_int, b_int)
+                w_int, b_int, scale, theta, aux_int = self.quantized(layer)
+                v = _linear_op(layer, a, w_int, b_int, aux, aux_int)
                 if layer.is_output:
                     return v.flatten(1) * scale[0]
                 a = torch.clamp(floor_ste(v / theta[None, :, None]), 0, self.timesteps)
@@ -184,9 +215,11 @@ class SSFNet(nn.Module):
         for layer, d in zip(self.skeleton.layers, desc["layers"]):
             if not layer.has_weights:
                 continue
-            w_int, b_int, _, theta = self.quantized(layer)
+            w_int, b_int, _, theta, aux_int = self.quantized(layer)
             arrays[f"{layer.name}.weight"] = w_int.numpy().astype(np.int64)
             arrays[f"{layer.name}.bias"] = b_int.numpy().astype(np.int64)
+            if aux_int is not None:
+                arrays[f"{layer.name}.aux_weight"] = aux_int.numpy().astype(np.int64)
             d["weight_bits"] = self.weight_bits
             d["bias_bits"] = self.bias_bits
             if not layer.is_output:
@@ -200,8 +233,10 @@ class SSFNet(nn.Module):
 
 
 @torch.no_grad()
-def integer_scores(model: Model, x: np.ndarray, *, batch: int = 4096) -> np.ndarray:
-    """Class scores (N, classes) int64 of ``model`` on raw samples ``x`` (N, C, L).
+def integer_scores(model: Model, x: np.ndarray, aux: np.ndarray | None = None, *,
+                   batch: int = 4096) -> np.ndarray:
+    """Class scores (N, classes) int64 of ``model`` on raw samples ``x`` (N, C, L) (and the
+    aux integers ``aux`` (N, features) for a model with an aux input).
 
     The training side's own integer evaluation (independent of the numpy golden model):
     float64 convolutions of integers (every partial sum is an integer far below 2**53, so
@@ -210,13 +245,17 @@ def integer_scores(model: Model, x: np.ndarray, *, batch: int = 4096) -> np.ndar
     out = []
     for start in range(0, len(x), batch):
         a = torch.as_tensor(np.asarray(x[start:start + batch]), dtype=torch.float64)
+        aux_batch = None if aux is None else torch.as_tensor(
+            np.asarray(aux[start:start + batch]), dtype=torch.float64)
         for layer in model.layers:
             if not layer.has_weights:
                 a = F.max_pool1d(a, layer.kernel, layer.stride)
                 continue
             w = torch.tensor(layer.weight, dtype=torch.float64)
             b = torch.tensor(layer.bias, dtype=torch.float64)
-            v = _linear_op(layer, a, w, b).to(torch.int64)
+            w_aux = (torch.tensor(layer.aux_weight, dtype=torch.float64) if layer.has_aux
+                     else None)
+            v = _linear_op(layer, a, w, b, aux_batch, w_aux).to(torch.int64)
             if layer.is_output:
                 a = v
                 break
@@ -227,8 +266,9 @@ def integer_scores(model: Model, x: np.ndarray, *, batch: int = 4096) -> np.ndar
     return np.concatenate(out) if out else np.zeros((0, model.num_classes), dtype=np.int64)
 
 
-def integer_predictions(model: Model, x: np.ndarray) -> np.ndarray:
+def integer_predictions(model: Model, x: np.ndarray, aux: np.ndarray | None = None
+                        ) -> np.ndarray:
     """argmax of :func:`integer_scores`, lowest index on a tie (torch.argmax is not
     documented to pick the first maximum, numpy's is)."""
-    return np.argmax(integer_scores(model, x), axis=1).astype(np.int64)
+    return np.argmax(integer_scores(model, x, aux), axis=1).astype(np.int64)
 

@@ -1,5 +1,12 @@
-"""Metrics JSON of a reference ECG model (examples/ecg/metrics.json): the intra-patient model
-on its test split, the DS1-trained model on DS2, the T sweep, and the training logs."""
+"""Metrics JSON of the ECG example folder (examples/ecg/metrics.json): every checked-in model
+on its split's test beats (annotated beats, and for the RR models also detected beats end to
+end, and the robustness to window shifts and noise), the QRS detector on the 44 non-paced
+records, the T sweep, and the training logs.
+
+The folder's models are found by name: ``ecg.toml`` (intra48, the hardware flow's model),
+``ecg_ds1.toml`` (inter), ``ecg_rr.toml`` (intra, RR features), ``ecg_rr_ds1.toml`` (inter,
+RR features); ``sweep/sweep.json`` if present.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,26 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import SparrowError
-from ..model import load_model
 from ..fileio import atomic_write
+from ..model import Model, load_model, run
 from . import data
-from .evaluate import evaluate
+from .augment import add_noise, shifted_windows
+from .detected import evaluate_detected
+from .evaluate import beat_aux, evaluate_beats
+from .matching import DetectionScore, gross, match_beats
+from .metrics import class_report
+from .qrs import detect_qrs
+from .rr import RR_BITS, RR_FEATURES
+
+# (file stem, split, evaluated on detected beats too)
+EXAMPLE_MODELS = (("ecg_rr", "intra", True), ("ecg_rr_ds1", "inter", True),
+                  ("ecg", "intra48", False), ("ecg_ds1", "inter", False))
+ROBUSTNESS_SHIFTS = (-3, 3)          # samples (8.3 ms)
+ROBUSTNESS_SNR_DB = 20.0
+ROBUSTNESS_SEED = 0
 
 
 def _training_log(model_path: Path) -> dict | None:
@@ -28,47 +50,102 @@ def _training_log(model_path: Path) -> dict | None:
     return {k: log.get(k) for k in keys}
 
 
-def reference_metrics(model: str | os.PathLike, inter_model: str | os.PathLike | None = None,
-                      sweep: str | os.PathLike | None = None, *, data_dir=None,
-                      cache_dir=None) -> dict:
+def robustness(model: Model, test: data.BeatSet) -> dict:
+    """Accuracy (fractions) on the test beats as segmented, with the window shifted by each
+    of ROBUSTNESS_SHIFTS samples, and with white noise at ROBUSTNESS_SNR_DB (seeded)."""
+    aux = beat_aux(model, test)
+
+    def accuracy(windows: np.ndarray) -> float:
+        x = data.quantize_windows(windows)[:, None, :]
+        return float(np.mean(run(model, x, aux=aux).predictions == test.y))
+    base = accuracy(shifted_windows(test.raw, 0))
+    out = {"accuracy": round(base, 6), "shift": {}, "noise": {}}
+    for s in ROBUSTNESS_SHIFTS:
+        out["shift"][str(s)] = round(accuracy(shifted_windows(test.raw, s)), 6)
+    rng = np.random.default_rng(ROBUSTNESS_SEED)
+    noisy = add_noise(shifted_windows(test.raw, 0), ROBUSTNESS_SNR_DB, rng)
+    out["noise"][f"{ROBUSTNESS_SNR_DB:g}dB"] = round(accuracy(noisy), 6)
+    out["worst_drop_points"] = round(
+        100 * (base - min(list(out["shift"].values()) + list(out["noise"].values()))), 3)
+    return out
+
+
+def detector_scores(data_dir=None) -> dict:
+    """The QRS detector on the 44 non-paced records: Se, +P per record and gross."""
+    path = data.resolve_data_dir(data_dir, data.NON_PACED_RECORDS)
+    scores = []
+    for name in data.NON_PACED_RECORDS:
+        sig = data.read_record(path, name)
+        m = match_beats(sig.beat_samples, detect_qrs(sig.adc, record=name),
+                        excluded=sig.vf_episodes())
+        scores.append(DetectionScore(name, m.tp, m.fn, m.fp))
+    return {"all": gross(scores).to_dict(), "records": [s.to_dict() for s in scores],
+            "source": "sparrow.ecg.qrs on MLII (V5 for 102, 104: both paced, excluded), EC57 "
+                      "matching within 150 ms, VF episodes not scored, whole records"}
+
+
+def example_metrics(folder: str | os.PathLike, *, data_dir=None, cache_dir=None) -> dict:
     """Everything examples/ecg/README.md reports, as one JSON-ready dict (fractions 0..1)."""
-    model_path = Path(model)
+    folder = Path(folder)
     out: dict = {
-        "units": "accuracy, se, ppv and spike rates are fractions (0..1); synops and MACs are "
-                 "operations per inference; memory in bits; times in seconds (wall clock)",
+        "units": "accuracy, se, ppv, f1 and spike rates are fractions (0..1); synops and MACs "
+                 "are operations per inference; memory in bits; times in seconds (wall clock); "
+                 "shifts in samples at 360 Hz",
         "data": {"database": "MIT-BIH Arrhythmia (PhysioNet mitdb 1.0.0)",
                  "lead": f"{data.LEAD} (V5 for 102 and 104)",
                  "window_samples": data.WINDOW, "before_r_peak": data.WINDOW_BEFORE,
                  "sample_rate_hz": data.SAMPLE_RATE_HZ,
                  "quantization": f"clamp((adc - floor(sum(adc)/{data.WINDOW})) >> "
                                  f"{data.DEFAULT_SHIFT}, -128, 127)",
-                 "intra_split": f"stratified random {1 - data.INTRA_TEST_FRACTION:.0%}/"
-                                f"{data.INTRA_TEST_FRACTION:.0%} over all 48 records, seed "
-                                f"{data.INTRA_SEED}",
-                 "inter_split": "de Chazal DS1 (train) / DS2 (test), paced records excluded"},
-        "intra": evaluate(load_model(model_path), "intra", data_dir=data_dir,
-                          cache_dir=cache_dir).to_dict(),
-        "intra_training": _training_log(model_path),
+                 "rr_features": {"names": list(RR_FEATURES), "bits": RR_BITS,
+                                 "signed": False, "source": "sparrow.ecg.rr"},
+                 "splits": dict(data.SPLIT_LABELS),
+                 "validation_records_inter": list(data.VALIDATION_RECORDS)},
+        "models": {},
     }
-    if inter_model is not None:
-        inter_path = Path(inter_model)
-        out["inter"] = evaluate(load_model(inter_path), "inter", data_dir=data_dir,
-                                cache_dir=cache_dir).to_dict()
-        out["inter_training"] = _training_log(inter_path)
-    if sweep is not None:
+    found = False
+    for stem, split, detected in EXAMPLE_MODELS:
+        path = folder / f"{stem}.toml"
+        if not path.is_file():
+            continue
+        found = True
+        model = load_model(path)
+        _, test = data.load_split(split, data_dir, cache_dir=cache_dir)
+        entry = {"file": path.name, "split": split, "split_label": data.SPLIT_LABELS[split],
+                 "annotated": evaluate_beats(model, test, split).to_dict(),
+                 "robustness": robustness(model, test),
+                 "training": _training_log(path)}
+        if detected:
+            entry["detected"] = evaluate_detected(model, split, data_dir=data_dir,
+                                                  cache_dir=cache_dir).to_dict()
+        out["models"][stem] = entry
+    if not found:
+        raise SparrowError(f"{folder} holds none of the example models "
+                           f"({', '.join(s + '.toml' for s, _, _ in EXAMPLE_MODELS)})")
+    out["detector"] = detector_scores(data_dir)
+    sweep = folder / "sweep" / "sweep.json"
+    if sweep.is_file():
         try:
-            out["sweep"] = json.loads(Path(sweep).read_text())
+            out["sweep"] = json.loads(sweep.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise SparrowError(f"sweep file {sweep} is unreadable: {e}") from None
     return out
 
 
-def write_reference_metrics(model, inter_model, sweep, path: str | os.PathLike, *,
-                            data_dir=None, cache_dir=None) -> Path:
-    """Write :func:`reference_metrics` to ``path`` (JSON)."""
-    metrics = reference_metrics(model, inter_model, sweep, data_dir=data_dir,
-                                cache_dir=cache_dir)
-    path = Path(path)
+def write_example_metrics(folder: str | os.PathLike, path: str | os.PathLike | None = None, *,
+                          data_dir=None, cache_dir=None) -> Path:
+    """Write :func:`example_metrics` of ``folder`` to ``path`` (default
+    ``<folder>/metrics.json``)."""
+    metrics = example_metrics(folder, data_dir=data_dir, cache_dir=cache_dir)
+    path = Path(path) if path is not None else Path(folder) / "metrics.json"
     text = json.dumps(metrics, indent=2) + "\n"
     atomic_write(path, lambda f: f.write(text))
     return path
+
+
+def class_report_from_dict(d: dict):
+    """The :class:`~sparrow.ecg.metrics.ClassReport` of a metrics entry (for the README)."""
+    confusion = np.array(d["confusion_matrix_rows_true_cols_predicted"], dtype=np.int64)
+    labels = np.repeat(np.arange(len(confusion)), confusion.sum(axis=1))
+    preds = np.concatenate([np.repeat(np.arange(len(confusion)), row) for row in confusion])
+    return class_report(labels, preds)

@@ -6,17 +6,22 @@ Sparrow never imports torch.
 
 Recipe (:class:`TrainConfig` holds every knob; the defaults make the reference model):
 
-1. Data: the training part of the chosen split (:mod:`sparrow.ecg.data`); a stratified
-   ``val_fraction`` of it is held out for choosing the epoch. The test part is only used
-   for the final report.
+1. Data: the training part of the chosen split (:mod:`sparrow.ecg.data`); validation beats
+   are held out of it for choosing the epoch (:func:`sparrow.ecg.data.validation_mask`: by
+   patient for the inter-patient split, a stratified ``val_fraction`` for the intra ones).
+   The test part is only used for the final report. With ``rr_features`` the network gets
+   the beat's RR-interval features (:mod:`sparrow.ecg.rr`) as an aux input at ``aux_layer``.
+   Augmentation (``max_shift``, ``noise_fraction``, ``snr_db``): every training batch is cut
+   from the raw ADC windows at a random shift and, for a fraction of the beats, with white
+   noise at a random SNR, then quantized as the front end does (:mod:`sparrow.ecg.augment`).
 2. Float phase: :class:`~sparrow.ecg.network.SSFNet` with activations clamp(V / thr, 0, 1)
    and per-layer thresholds calibrated on one batch; AdamW, cosine learning rate, weighted
    cross-entropy (class c weighted by (n_max / n_c) ** ``class_weight_power``) against the
-   class imbalance.
+   class imbalance (S and F are 40-100x rarer than N).
 3. Quantization-aware phase for T: the network becomes the integer model (8-bit weights,
    power-of-two thresholds, floor and clamp to 0..T) with straight-through gradients; after
    each epoch the exported integer model is evaluated on the validation beats and the best
-   epoch is kept.
+   epoch by ``select`` (accuracy, or the macro-F1 over the classes present) is kept.
 4. Export: the descriptor and weights are validated by :func:`sparrow.model.model_from_dict`;
    the reported accuracies are those of the integer model, evaluated by
    :func:`~sparrow.ecg.network.integer_scores` (bit-exact with the golden model).
@@ -41,7 +46,10 @@ from ..errors import DescriptorError, SparrowError
 from ..model import Model, model_from_dict, save_model
 from ..fileio import atomic_write
 from ..model.random_model import random_weights
-from .data import CLASSES, DEFAULT_SHIFT, WINDOW, BeatSet, load_split
+from .augment import augmented_inputs
+from .data import (CLASSES, DEFAULT_SHIFT, MARGIN, WINDOW, BeatSet, load_split,
+                   validation_mask)
+from .rr import RR_BITS, RR_FEATURES
 
 # The reference topology: 3 conv1d (the first is the ANN layer on raw samples), 3 max-pools,
 # one hidden dense layer and the 5-class output; 4,184 weights.
@@ -81,6 +89,37 @@ class TrainConfig:
     shift: int = DEFAULT_SHIFT
     records: tuple[str, ...] | None = None      # a subset of the split's records (smoke runs)
     layers: tuple[dict, ...] = field(default=DEFAULT_LAYERS)
+    rr_features: bool = False       # RR-interval features as an aux input at aux_layer
+    aux_layer: str = "fc1"
+    max_shift: int = 0              # window shift augmentation, -max_shift..max_shift samples
+    noise_fraction: float = 0.0     # fraction of training beats given white noise
+    snr_db: tuple[float, float] = (10.0, 40.0)     # its SNR range (dB, window power)
+    select: str = "accuracy"        # epoch choice on validation: accuracy | macro_f1
+
+    def __post_init__(self):
+        if not 0 <= self.max_shift <= MARGIN:
+            raise SparrowError(f"max_shift must be in 0..{MARGIN} samples (the margin of the "
+                               f"raw windows), got {self.max_shift}")
+        if not 0 <= self.noise_fraction <= 1:
+            raise SparrowError(f"noise_fraction must be in 0..1, got {self.noise_fraction}")
+        if self.select not in SELECT_METRICS:
+            raise SparrowError(f"select must be one of {', '.join(SELECT_METRICS)}, got "
+                               f"{self.select!r}")
+
+
+SELECT_METRICS = ("accuracy", "macro_f1")
+
+
+def selection_score(metric: str, labels: np.ndarray, predictions: np.ndarray) -> float:
+    """Validation score for choosing the epoch: accuracy, or the mean F1 over the classes
+    present in ``labels`` (F1 = 2 TP / (2 TP + FP + FN))."""
+    if metric == "accuracy":
+        return float(np.mean(predictions == labels))
+    f1 = []
+    for c in np.unique(labels):
+        tp = np.sum((predictions == c) & (labels == c))
+        f1.append(2 * tp / (np.sum(predictions == c) + np.sum(labels == c)))
+    return float(np.mean(f1))
 
 
 @dataclass
@@ -125,6 +164,13 @@ def skeleton(config: TrainConfig) -> Model:
     desc = {"name": config.name, "timesteps": config.timesteps,
             "input": {"channels": 1, "length": WINDOW, "bits": 8, "signed": True},
             "layers": layers}
+    if config.rr_features:
+        desc["aux_input"] = {"features": len(RR_FEATURES), "bits": RR_BITS, "signed": False}
+        target = [d for d in layers if d["name"] == config.aux_layer]
+        if not target or target[0]["kind"] != "dense":
+            raise SparrowError(f"aux_layer {config.aux_layer!r} must name a dense layer of the "
+                               f"configuration")
+        target[0]["aux_input"] = True
     source = "training configuration"
     try:
         # Placeholder weights (SSFNet ignores them): the validator resolves shapes from them.
@@ -132,16 +178,6 @@ def skeleton(config: TrainConfig) -> Model:
     except DescriptorError as e:
         raise DescriptorError(e.field, e.reason, source=source) from None
     return model_from_dict(desc, weights, source=source)
-
-
-def _stratified_holdout(y: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """Boolean mask of a stratified random ``fraction`` of the indices of ``y``."""
-    rng = np.random.default_rng(seed)
-    mask = np.zeros(len(y), dtype=bool)
-    for c in np.unique(y):
-        idx = np.flatnonzero(y == c)
-        mask[rng.permutation(idx)[:int(round(fraction * len(idx)))]] = True
-    return mask
 
 
 class _Trainer:
@@ -157,10 +193,19 @@ class _Trainer:
         # makes small-batch training several times slower); results do not depend on it.
         torch.utils.deterministic.fill_uninitialized_memory = False
         torch.set_num_threads(config.threads)
-        val = _stratified_holdout(train.y, config.val_fraction, config.seed)
+        val = validation_mask(config.split, train, fraction=config.val_fraction,
+                              seed=config.seed)
+        if not val.any() or val.all():
+            raise SparrowError(f"the {config.split} split of records {config.records} leaves no "
+                               f"{'validation' if not val.any() else 'training'} beats")
         self.x = torch.as_tensor(train.x[~val], dtype=torch.float32)
         self.y = torch.as_tensor(train.y[~val], dtype=torch.int64)
+        self.raw = train.raw[~val]
+        self.aux = (torch.as_tensor(train.aux[~val], dtype=torch.float32)
+                    if config.rr_features else None)
         self.x_val, self.y_val = train.x[val], train.y[val]
+        self.aux_val = train.aux[val] if config.rr_features else None
+        self.augment = config.max_shift > 0 or config.noise_fraction > 0
         counts = np.bincount(train.y[~val], minlength=len(CLASSES)).astype(np.float64)
         weight = np.where(counts > 0, (counts.max() / np.maximum(counts, 1))
                           ** config.class_weight_power, 0.0)
@@ -174,6 +219,7 @@ class _Trainer:
         phase does not depend on the phases run before it."""
         torch = self.torch
         self.generator.manual_seed(seed)
+        aug_rng = np.random.default_rng([seed, 7])
         opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=self.config.weight_decay)
         steps = epochs * -(-len(self.y) // self.config.batch_size)
         sched = torch.optim.lr_scheduler.LambdaLR(
@@ -186,8 +232,9 @@ class _Trainer:
             total = 0.0
             for i in range(0, len(order), bs):
                 idx = order[i:i + bs]
-                loss = torch.nn.functional.cross_entropy(net(self.x[idx]), self.y[idx],
-                                                         weight=self.class_weight)
+                loss = torch.nn.functional.cross_entropy(
+                    net(self.batch_inputs(idx, aug_rng), self.aux_of(idx)), self.y[idx],
+                    weight=self.class_weight)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -200,15 +247,32 @@ class _Trainer:
                 entry.update(on_epoch(epoch))
             self.log.append(entry)
             self.progress(f"{phase} epoch {epoch + 1}/{epochs}: loss {entry['train_loss']:.4f}"
-                          + (f", val accuracy {entry['val_accuracy'] * 100:.2f}%"
-                             if "val_accuracy" in entry else "")
+                          + (f", validation {self.config.select} "
+                             f"{entry['val_score'] * 100:.2f}%" if "val_score" in entry else "")
                           + f" ({entry['seconds']:.1f} s)")
 
-    def float_predictions(self, net, x: np.ndarray) -> np.ndarray:
+    def batch_inputs(self, idx, rng: np.random.Generator):
+        """Network input of the training beats ``idx``: as segmented, or augmented."""
+        if not self.augment:
+            return self.x[idx]
+        c = self.config
+        x = augmented_inputs(self.raw[idx.numpy()], rng, max_shift=c.max_shift,
+                             noise_fraction=c.noise_fraction, snr_db=c.snr_db, shift=c.shift)
+        return self.torch.as_tensor(x, dtype=self.torch.float32)
+
+    def aux_of(self, idx):
+        return None if self.aux is None else self.aux[idx]
+
+    def float_predictions(self, net, x: np.ndarray, aux: np.ndarray | None) -> np.ndarray:
         torch = self.torch
         net.eval()
+
+        def aux_part(i: int):
+            return None if aux is None else torch.as_tensor(aux[i:i + 4096],
+                                                            dtype=torch.float32)
         with torch.no_grad():
-            out = [net(torch.as_tensor(x[i:i + 4096], dtype=torch.float32)).argmax(1).numpy()
+            out = [net(torch.as_tensor(x[i:i + 4096], dtype=torch.float32),
+                       aux_part(i)).argmax(1).numpy()
                    for i in range(0, len(x), 4096)]
         return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
@@ -217,27 +281,30 @@ def _float_phase(trainer: _Trainer):
     from .network import SSFNet
     config = trainer.config
     net = SSFNet(skeleton(config))
-    net.calibrate(trainer.x[:2048])
+    net.calibrate(trainer.x[:2048], None if trainer.aux is None else trainer.aux[:2048])
     trainer.epochs(net, "float", config.float_epochs, config.float_lr, config.seed)
     return net
 
 
 def _qat_phase(trainer: _Trainer, float_net, timesteps: int) -> Model:
     """Quantization-aware fine-tuning at T = ``timesteps``; returns the best exported model
-    by validation accuracy (the earliest epoch wins a tie)."""
+    by the validation score ``config.select`` (the earliest epoch wins a tie)."""
     from .network import integer_predictions
     config = trainer.config
     net = copy.deepcopy(float_net)
     net.to_qat(timesteps, weight_bits=config.weight_bits, bias_bits=config.bias_bits,
                per_channel=config.per_channel_theta)
-    best: dict = {"accuracy": -1.0, "model": None}
+    best: dict = {"score": -1.0, "model": None}
 
     def on_epoch(epoch: int) -> dict:
         model = _export(net, config, timesteps)
-        acc = float(np.mean(integer_predictions(model, trainer.x_val) == trainer.y_val))
-        if acc > best["accuracy"]:
-            best.update(accuracy=acc, model=model, epoch=epoch + 1)
-        return {"val_accuracy": round(acc, 6), "timesteps": timesteps}
+        pred = integer_predictions(model, trainer.x_val, trainer.aux_val)
+        score = selection_score(config.select, trainer.y_val, pred)
+        if score > best["score"]:
+            best.update(score=score, model=model, epoch=epoch + 1)
+        return {"val_score": round(score, 6),
+                "val_accuracy": round(float(np.mean(pred == trainer.y_val)), 6),
+                "timesteps": timesteps}
 
     trainer.epochs(net, f"qat T={timesteps}", config.qat_epochs, config.qat_lr,
                    config.seed + 1, on_epoch)
@@ -279,21 +346,21 @@ def train_timesteps(config: TrainConfig, timesteps: tuple[int, ...], *, data_dir
     if len(train_set) == 0 or len(test_set) == 0:
         raise SparrowError(f"the {config.split} split of records {config.records} has no "
                            f"training or no test beats")
-    progress(f"{config.split}-patient split: {len(train_set)} training beats "
-             f"({1 - config.val_fraction:.0%} fit, {config.val_fraction:.0%} validation), "
-             f"{len(test_set)} test beats")
     trainer = _Trainer(config, train_set, progress)
+    progress(f"{config.split} split: {len(train_set)} training beats ({len(trainer.y)} fit, "
+             f"{len(trainer.y_val)} validation), {len(test_set)} test beats")
     t1 = time.perf_counter()
     float_net = _float_phase(trainer)
     float_seconds = time.perf_counter() - t1
-    float_pred = trainer.float_predictions(float_net, test_set.x)
+    test_aux = test_set.aux if config.rr_features else None
+    float_pred = trainer.float_predictions(float_net, test_set.x, test_aux)
     results = []
     for t in timesteps:
         t2 = time.perf_counter()
         trainer.log = [e for e in trainer.log if e["phase"] == "float"]
         model = _qat_phase(trainer, float_net, t)
         qat_seconds = time.perf_counter() - t2
-        pred = integer_predictions(model, test_set.x)
+        pred = integer_predictions(model, test_set.x, test_aux)
         log = {
             "config": _config_dict(replace(config, timesteps=t)),
             "train_beats": int(len(trainer.y)), "val_beats": int(len(trainer.y_val)),
@@ -317,6 +384,7 @@ def _config_dict(config: TrainConfig) -> dict:
     d = asdict(config)
     d["layers"] = [dict(layer) for layer in config.layers]
     d["records"] = list(config.records) if config.records is not None else None
+    d["snr_db"] = list(config.snr_db)
     return d
 
 

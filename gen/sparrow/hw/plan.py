@@ -336,6 +336,12 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         raise HardwareLimitError(f"lanes: must be in 1..{limits.max_lanes}, got {lanes}")
     if mode not in MODES:
         raise HardwareLimitError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
+    if model.aux_input is not None:
+        raise HardwareLimitError(f"aux inputs are not supported by the generator yet: model "
+                                 f"{model.name} joins an aux input of "
+                                 f"{model.aux_input.features} values at layer "
+                                 f"{model.aux_layer.name}; the golden model (sparrow run) "
+                                 f"runs it")
     if len(model.layers) > limits.max_layers:
         raise HardwareLimitError(f"layers: {len(model.layers)} layers; the core is generated "
                                  f"for at most {limits.max_layers}")

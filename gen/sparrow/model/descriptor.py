@@ -37,9 +37,25 @@ Format (TOML shown; JSON with the same keys is accepted)::
     out_features = 5
     role = "output"            # last layer: no fire; scores and argmax
 
+Optional auxiliary input: a vector of raw integers (e.g. RR-interval features of an ECG beat)
+joined at one dense layer, which then computes ``V = b + W x + W_aux aux`` (x: its usual
+input, aux: the raw integers; for the aux part that layer is an ANN layer)::
+
+    [aux_input]
+    features = 4               # 1..64 values per inference
+    bits = 12                  # raw width, 2..16
+    signed = false             # default false
+
+    [[layers]]
+    kind = "dense"
+    out_features = 32
+    aux_input = true           # exactly one dense layer receives the aux input
+
 The weights file holds ``<layer name>.weight`` (conv1d: [out][in][kernel]; dense:
 [out][in_channels * in_length], the input flattened channel-major as PyTorch flattens
-(C, L)) and ``<layer name>.bias`` ([out]) for every conv1d and dense layer, nothing else.
+(C, L)) and ``<layer name>.bias`` ([out]) for every conv1d and dense layer, plus
+``<layer name>.aux_weight`` ([out][features], same bit width as the weights) for the layer
+with ``aux_input = true``; nothing else.
 """
 
 from __future__ import annotations
@@ -68,27 +84,28 @@ THETA_MAX = 2**31 - 1
 MAX_DIM = 65536
 MAX_LAYERS = 64
 MAX_WEIGHTS = 1 << 24
+MAX_AUX_FEATURES = 64
 
 LAYER_KINDS = ("conv1d", "dense", "maxpool1d")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_TOP_KEYS = {"format", "name", "timesteps", "weights", "input", "layers", "description"}
+_TOP_KEYS = {"format", "name", "timesteps", "weights", "input", "aux_input", "layers",
+             "description"}
 _INPUT_KEYS = {"channels", "length", "bits", "signed"}
+_AUX_INPUT_KEYS = {"features", "bits", "signed"}
 _LAYER_KEYS = {
     "conv1d": {"name", "kind", "role", "out_channels", "kernel", "stride", "padding",
                "weight_bits", "bias_bits", "theta"},
-    "dense": {"name", "kind", "role", "out_features", "weight_bits", "bias_bits", "theta"},
+    "dense": {"name", "kind", "role", "out_features", "weight_bits", "bias_bits", "theta",
+              "aux_input"},
     "maxpool1d": {"name", "kind", "kernel", "stride"},
 }
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    """Raw sample input of the first (ANN) layer: ``channels`` x ``length`` samples."""
+class _RawIntegerRange:
+    """Value range of raw integers ``bits`` wide, two's complement when ``signed``."""
 
-    channels: int
-    length: int
     bits: int
-    signed: bool = True
+    signed: bool
 
     @property
     def min_value(self) -> int:
@@ -98,9 +115,28 @@ class InputSpec:
     def max_value(self) -> int:
         return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
 
+
+@dataclass(frozen=True)
+class InputSpec(_RawIntegerRange):
+    """Raw sample input of the first (ANN) layer: ``channels`` x ``length`` samples."""
+
+    channels: int
+    length: int
+    bits: int
+    signed: bool = True
+
     @property
     def shape(self) -> tuple[int, int]:
         return (self.channels, self.length)
+
+
+@dataclass(frozen=True)
+class AuxInputSpec(_RawIntegerRange):
+    """Auxiliary input: ``features`` raw integers per inference, joined at one dense layer."""
+
+    features: int
+    bits: int
+    signed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,9 +158,15 @@ class Layer:
     weight_bits: int = 0
     bias_bits: int = 0
     is_output: bool = False
+    aux_features: int = 0          # aux values this (dense) layer receives; 0: none
     weight: np.ndarray | None = field(default=None, repr=False)
     bias: np.ndarray | None = field(default=None, repr=False)
     theta: np.ndarray | None = field(default=None, repr=False)
+    aux_weight: np.ndarray | None = field(default=None, repr=False)   # (out, aux_features)
+
+    @property
+    def has_aux(self) -> bool:
+        return self.aux_features > 0
 
     @property
     def has_weights(self) -> bool:
@@ -162,7 +204,10 @@ class Layer:
 
     @property
     def n_weights(self) -> int:
-        return self.out_channels * self.taps if self.has_weights else 0
+        """Weights of the layer, aux weights included."""
+        if not self.has_weights:
+            return 0
+        return self.out_channels * (self.taps + self.aux_features)
 
     @property
     def n_params(self) -> int:
@@ -178,9 +223,10 @@ class Layer:
 
     @property
     def macs(self) -> int:
-        """Multiply-accumulates per inference (padding taps excluded); 0 for pooling."""
+        """Multiply-accumulates per inference (padding taps excluded, aux products included);
+        0 for pooling."""
         if self.kind == "dense":
-            return self.out_channels * self.taps
+            return self.out_channels * (self.taps + self.aux_features)
         if self.kind == "conv1d":
             per_channel = sum(self.valid_taps(q) for q in range(self.out_length))
             return self.out_channels * self.in_channels * per_channel
@@ -209,6 +255,12 @@ class Model:
     input: InputSpec
     layers: tuple[Layer, ...]
     source: str | None = None
+    aux_input: AuxInputSpec | None = None
+
+    @property
+    def aux_layer(self) -> Layer | None:
+        """The dense layer that receives the aux input, if the model has one."""
+        return next((layer for layer in self.layers if layer.has_aux), None)
 
     @property
     def count_bits(self) -> int:
@@ -252,7 +304,9 @@ class Model:
 
     @property
     def input_buffer_bits(self) -> int:
-        return self.input.channels * self.input.length * self.input.bits
+        """Raw sample input plus the aux input, at their widths."""
+        aux = self.aux_input.features * self.aux_input.bits if self.aux_input else 0
+        return self.input.channels * self.input.length * self.input.bits + aux
 
     def weights_dict(self) -> dict[str, np.ndarray]:
         """The arrays of the weights file, keyed as in the ``.npz``."""
@@ -261,6 +315,8 @@ class Model:
             if layer.has_weights:
                 out[f"{layer.name}.weight"] = layer.weight
                 out[f"{layer.name}.bias"] = layer.bias
+                if layer.has_aux:
+                    out[f"{layer.name}.aux_weight"] = layer.aux_weight
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,6 +331,8 @@ class Model:
                 d["out_features"] = layer.out_channels
             else:
                 d.update(kernel=layer.kernel, stride=layer.stride)
+            if layer.has_aux:
+                d["aux_input"] = True
             if layer.has_weights:
                 d.update(weight_bits=layer.weight_bits, bias_bits=layer.bias_bits)
                 if layer.is_output:
@@ -283,14 +341,18 @@ class Model:
                     th = [int(t) for t in layer.theta]
                     d["theta"] = th[0] if len(set(th)) == 1 else th
             layers.append(d)
-        return {
+        out: dict[str, Any] = {
             "format": 1,
             "name": self.name,
             "timesteps": self.timesteps,
             "input": {"channels": self.input.channels, "length": self.input.length,
                       "bits": self.input.bits, "signed": self.input.signed},
-            "layers": layers,
         }
+        if self.aux_input is not None:
+            out["aux_input"] = {"features": self.aux_input.features, "bits": self.aux_input.bits,
+                                "signed": self.aux_input.signed}
+        out["layers"] = layers
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,6 +479,7 @@ class _ModelSpec:
     timesteps: int
     input: InputSpec
     layers: list[Layer]
+    aux_input: AuxInputSpec | None = None
 
     @property
     def needs_weights(self) -> bool:
@@ -463,15 +526,8 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
         raise DescriptorError("description", "must be a string", source=src)
     timesteps = _int_field(data, "timesteps", "", src, lo=1, hi=MAX_TIMESTEPS)
 
-    inp = data.get("input")
-    if not isinstance(inp, dict):
-        raise DescriptorError("input", "is required: a table with channels, length, bits",
-                              source=src)
-    _check_keys(inp, _INPUT_KEYS, "input.", src, "the input")
-    signed = inp.get("signed", True)
-    if not isinstance(signed, bool):
-        raise DescriptorError("input.signed", f"must be true or false, got {signed!r}",
-                              source=src)
+    inp, signed = _raw_table(data.get("input"), "input", _INPUT_KEYS, "the input",
+                             "is required: a table with channels, length, bits", True, src)
     input_spec = InputSpec(
         channels=_int_field(inp, "channels", "input.", src, lo=1, hi=MAX_DIM),
         length=_int_field(inp, "length", "input.", src, lo=1, hi=MAX_DIM),
@@ -479,6 +535,7 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                         hi=INPUT_BITS_RANGE[1], default=8),
         signed=signed,
     )
+    aux_spec = _aux_input(data, src)
 
     layers_raw = data.get("layers")
     if not isinstance(layers_raw, list) or not layers_raw:
@@ -498,6 +555,9 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
         if kind not in LAYER_KINDS:
             raise DescriptorError(f"{where}kind", f"unknown layer kind {kind!r} "
                                   f"(known: {', '.join(LAYER_KINDS)})", source=src)
+        if "aux_input" in raw and kind != "dense":
+            raise DescriptorError(f"{where}aux_input", f"only a dense layer can receive the aux "
+                                  f"input, this layer is {kind}", source=src)
         _check_keys(raw, _LAYER_KEYS[kind], where, src, f"a {kind} layer")
         lname = raw.get("name", f"layer{i}")
         if not isinstance(lname, str) or not _NAME_RE.match(lname):
@@ -562,6 +622,8 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                                           "remove theta", source=src)
             else:
                 geometry["theta"] = _theta(raw, where, src, out_shape[0])
+        if "aux_input" in raw:
+            geometry["aux_features"] = _aux_flag(raw["aux_input"], aux_spec, layers, where, src)
         if out_shape[0] * out_shape[1] > MAX_DIM * 16:
             raise DescriptorError(f"layers[{i}]", f"output of {out_shape[0]} x "
                                   f"{out_shape[1]} values is over the limit "
@@ -570,11 +632,59 @@ def _validate_structure(data: Any, src: str) -> _ModelSpec:
                             in_shape=shape, out_shape=out_shape, **geometry))
         shape = out_shape
 
-    total = sum(l.n_weights for l in layers)
+    if aux_spec is not None and not any(l.aux_features for l in layers):
+        raise DescriptorError("aux_input", "no layer receives the aux input: set "
+                              "aux_input = true on one dense layer", source=src)
+    total = sum(l.n_weights for l in layers)        # aux weights included
     if total > MAX_WEIGHTS:
         raise DescriptorError("layers", f"{total} weights in all; the limit is {MAX_WEIGHTS}",
                               source=src)
-    return _ModelSpec(name=name, timesteps=timesteps, input=input_spec, layers=layers)
+    return _ModelSpec(name=name, timesteps=timesteps, input=input_spec, layers=layers,
+                      aux_input=aux_spec)
+
+
+def _raw_table(table: Any, key: str, allowed: set[str], what: str, missing: str,
+               default_signed: bool, src: str) -> tuple[dict, bool]:
+    """A raw-integer input table (``input`` or ``aux_input``) and its ``signed`` flag."""
+    if not isinstance(table, dict):
+        raise DescriptorError(key, missing, source=src)
+    _check_keys(table, allowed, f"{key}.", src, what)
+    signed = table.get("signed", default_signed)
+    if not isinstance(signed, bool):
+        raise DescriptorError(f"{key}.signed", f"must be true or false, got {signed!r}",
+                              source=src)
+    return table, signed
+
+
+def _aux_input(data: Mapping, src: str) -> AuxInputSpec | None:
+    """The optional ``[aux_input]`` table."""
+    if "aux_input" not in data:
+        return None
+    aux, signed = _raw_table(data["aux_input"], "aux_input", _AUX_INPUT_KEYS, "the aux input",
+                             "must be a table with features, bits (and signed)", False, src)
+    return AuxInputSpec(
+        features=_int_field(aux, "features", "aux_input.", src, lo=1, hi=MAX_AUX_FEATURES),
+        bits=_int_field(aux, "bits", "aux_input.", src, lo=INPUT_BITS_RANGE[0],
+                        hi=INPUT_BITS_RANGE[1]),
+        signed=signed)
+
+
+def _aux_flag(value: Any, aux_spec: AuxInputSpec | None, earlier: list[Layer],
+              where: str, src: str) -> int:
+    """Aux features a dense layer with ``aux_input = value`` receives (0 for false)."""
+    if not isinstance(value, bool):
+        raise DescriptorError(f"{where}aux_input", f"must be true or false, got {value!r}",
+                              source=src)
+    if not value:
+        return 0
+    if aux_spec is None:
+        raise DescriptorError(f"{where}aux_input", "the model declares no [aux_input] table "
+                              "(features, bits) for this layer to receive", source=src)
+    taken = next((l for l in earlier if l.aux_features), None)
+    if taken is not None:
+        raise DescriptorError(f"{where}aux_input", "only one layer can receive the aux input; "
+                              f"layers[{taken.index}] ({taken.name}) already does", source=src)
+    return aux_spec.features
 
 
 def _theta(raw: Mapping, where: str, src: str, out_channels: int) -> np.ndarray:
@@ -621,12 +731,19 @@ def _build(spec: _ModelSpec, arrays: dict[str, Any], src: str, wsrc: str) -> Mod
                       else (out, layer.taps))
             wkey, bkey = f"{layer.name}.weight", f"{layer.name}.bias"
             expected |= {wkey, bkey}
+            aux = {}
+            if layer.has_aux:
+                akey = f"{layer.name}.aux_weight"
+                expected.add(akey)
+                aux["aux_weight"] = _int_array(arrays, akey, (out, layer.aux_features),
+                                               *layer.weight_range,
+                                               f"weight_bits = {layer.weight_bits}", wsrc)
             layer = replace(
                 layer,
                 weight=_int_array(arrays, wkey, wshape, *layer.weight_range,
                                   f"weight_bits = {layer.weight_bits}", wsrc),
                 bias=_int_array(arrays, bkey, (out,), *layer.bias_range,
-                                f"bias_bits = {layer.bias_bits}", wsrc))
+                                f"bias_bits = {layer.bias_bits}", wsrc), **aux)
         layers.append(layer)
     unknown = sorted(set(arrays) - expected)
     if unknown:
@@ -634,7 +751,7 @@ def _build(spec: _ModelSpec, arrays: dict[str, Any], src: str, wsrc: str) -> Mod
                               f"uses it (expected: {', '.join(sorted(expected)) or 'none'})",
                               source=wsrc)
     return Model(name=spec.name, timesteps=spec.timesteps, input=spec.input,
-                 layers=tuple(layers), source=src)
+                 layers=tuple(layers), source=src, aux_input=spec.aux_input)
 
 
 def _int_array(arrays: Mapping[str, Any], key: str, shape: tuple[int, ...], lo: int, hi: int,
@@ -710,10 +827,14 @@ def _toml_value(v: Any) -> str:
 
 def _to_toml(data: Mapping[str, Any]) -> str:
     lines = []
+    tables = ("input", "aux_input")
     for k, v in data.items():
-        if k not in ("input", "layers"):
+        if k not in tables + ("layers",):
             lines.append(f"{k} = {_toml_value(v)}")
-    lines += ["", "[input]"] + [f"{k} = {_toml_value(v)}" for k, v in data["input"].items()]
+    for table in tables:
+        if table in data:
+            lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}"
+                                           for k, v in data[table].items()]
     for layer in data["layers"]:
         lines += ["", "[[layers]]"] + [f"{k} = {_toml_value(v)}" for k, v in layer.items()]
     return "\n".join(lines) + "\n"

@@ -11,6 +11,9 @@ Semantics (DESIGN.md sections 1 and 4; the conformance vectors pin them down):
 * maxpool1d: max of counts over each window (no padding).
 * Output layer: no fire; its V values (flattened channel-major) are the class scores and the
   prediction is their argmax, the lowest index winning a tie.
+* Aux input (optional): the one dense layer with ``aux_input`` adds ``sum_f w_aux[o, f] *
+  aux[f]`` to its V, ``aux`` being the raw integers of the model's aux input vector (for that
+  part the layer is an ANN layer). Its products count as MACs and weight reads like any other.
 
 Exactness: a layer's products, bias add and fire run in floating point (BLAS) only when every
 partial sum is provably an integer below the format's exact range (2**24 for float32, 2**53
@@ -83,15 +86,26 @@ def accumulator_range(model: Model, layer: Layer) -> tuple[int, int]:
     b_lo, b_hi = layer.bias_range
     corners = [w * a for w in (w_lo, w_hi) for a in (a_lo, a_hi)]
     taps = fan_in(layer)
-    return b_lo + taps * min(corners), b_hi + taps * max(corners)
+    lo, hi = b_lo + taps * min(corners), b_hi + taps * max(corners)
+    if layer.has_aux:
+        x_lo, x_hi = model.aux_input.min_value, model.aux_input.max_value
+        aux_corners = [w * x for w in (w_lo, w_hi) for x in (x_lo, x_hi)]
+        lo += layer.aux_features * min(aux_corners)
+        hi += layer.aux_features * max(aux_corners)
+    return lo, hi
 
 
 def accumulator_bound(model: Model, layer: Layer) -> int:
     """Largest magnitude any partial sum of ``layer``'s accumulation (bias included) can take."""
     a_lo, a_hi = input_range(model, layer)
     w_lo, w_hi = layer.weight_range
-    max_product = max(abs(w_lo), abs(w_hi)) * max(abs(a_lo), abs(a_hi))
-    return fan_in(layer) * max_product + max(abs(b) for b in layer.bias_range)
+    w_abs = max(abs(w_lo), abs(w_hi))
+    bound = fan_in(layer) * w_abs * max(abs(a_lo), abs(a_hi)) + max(abs(b) for b in
+                                                                     layer.bias_range)
+    if layer.has_aux:
+        aux = model.aux_input
+        bound += layer.aux_features * w_abs * max(abs(aux.min_value), abs(aux.max_value))
+    return bound
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -210,18 +224,46 @@ def check_input(model: Model, x) -> np.ndarray:
     if arr.ndim != 3 or tuple(arr.shape[1:]) != shape:
         raise SparrowError(f"input: shape {list(np.shape(x))} does not match the model: "
                            f"(N, {shape[0]}, {shape[1]}) or ({shape[0]}, {shape[1]}) expected")
+    return _integers_in_range(arr, "input: samples", model.input)
+
+
+def _integers_in_range(arr: np.ndarray, what: str, spec) -> np.ndarray:
+    """``arr`` as int64 if it holds integers within ``spec``'s range (``min_value``,
+    ``max_value``, ``bits``, ``signed``); else SparrowError starting with ``what``."""
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise SparrowError("input: samples must be integers (found non-integer values)")
+            raise SparrowError(f"{what} must be integers (found non-integer values)")
     elif arr.dtype.kind not in "iu":
-        raise SparrowError(f"input: samples must be integers, got dtype {arr.dtype}")
-    lo, hi = model.input.min_value, model.input.max_value
+        raise SparrowError(f"{what} must be integers, got dtype {arr.dtype}")
+    lo, hi = spec.min_value, spec.max_value
     # Range check before the cast to int64, which would wrap uint64 and large floats.
     if arr.size and (int(arr.min()) < lo or int(arr.max()) > hi):
-        raise SparrowError(f"input: samples must be in {lo}..{hi} ({model.input.bits}-bit "
-                           f"{'signed' if model.input.signed else 'unsigned'}), found "
+        raise SparrowError(f"{what} must be in {lo}..{hi} ({spec.bits}-bit "
+                           f"{'signed' if spec.signed else 'unsigned'}), found "
                            f"{int(arr.min())}..{int(arr.max())}")
     return arr.astype(np.int64, copy=False)
+
+
+def check_aux(model: Model, aux, n: int) -> np.ndarray | None:
+    """Validate the aux input of ``n`` inferences: (N, features) or (features,) integers in
+    the aux range; None for a model without aux input (which must then get none)."""
+    spec = model.aux_input
+    if spec is None:
+        if aux is not None:
+            raise SparrowError(f"aux: model {model.name} has no aux input; give none")
+        return None
+    if aux is None:
+        raise SparrowError(f"aux: model {model.name} needs an aux input of {spec.features} "
+                           f"integers per inference ({spec.bits}-bit "
+                           f"{'signed' if spec.signed else 'unsigned'})")
+    arr = np.asarray(aux)
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape != (n, spec.features):
+        raise SparrowError(f"aux: shape {list(np.shape(aux))} does not match: ({n}, "
+                           f"{spec.features}) expected (one row of {spec.features} per "
+                           f"inference)")
+    return _integers_in_range(arr, "aux: values", spec)
 
 
 def _exact_dtype(model: Model, layer: Layer):
@@ -255,12 +297,15 @@ def single_threaded_blas():
 # sequence whose im2col matrix is a strided view (one row copy, one GEMM per layer).
 
 
-def _weighted_sum_cl(model: Model, layer: Layer, h: np.ndarray) -> np.ndarray:
-    """V of a conv1d or dense layer, bias included, on channels-last input ``h`` (N, L, C).
+def _weighted_sum_cl(model: Model, layer: Layer, h: np.ndarray,
+                     aux: np.ndarray | None = None) -> np.ndarray:
+    """V of a conv1d or dense layer, bias included, on channels-last input ``h`` (N, L, C)
+    (and, for the layer with the aux input, the aux values ``aux`` (N, features)).
 
     Returns (N, L_out, O) in the layer's exact dtype (see :func:`_exact_dtype`). The bias
     rides in the product as a last column of ones against a last weight row of biases, which
-    saves a pass over the output; the partial sums stay within :func:`accumulator_bound`.
+    saves a pass over the output; the aux values ride the same way as extra columns against
+    the aux weights; the partial sums stay within :func:`accumulator_bound`.
     """
     dt = _exact_dtype(model, layer)
     n = h.shape[0]
@@ -268,9 +313,12 @@ def _weighted_sum_cl(model: Model, layer: Layer, h: np.ndarray) -> np.ndarray:
     if layer.kind == "dense":
         # The descriptor flattens channel-major (c*L + l); h flattens as l*C + c.
         w = layer.weight.reshape(out, layer.in_channels, layer.in_length).transpose(2, 1, 0)
-        cols = np.empty((n, layer.taps + 1), dtype=dt)
-        cols[:, :-1] = h.reshape(n, layer.taps)
         w = w.reshape(layer.taps, out)
+        cols = np.empty((n, layer.taps + layer.aux_features + 1), dtype=dt)
+        cols[:, :layer.taps] = h.reshape(n, layer.taps)
+        if layer.has_aux:
+            cols[:, layer.taps:-1] = aux
+            w = np.vstack([w, layer.aux_weight.T])
     else:
         c, length = layer.in_shape
         k, s, p = layer.kernel, layer.stride, layer.padding
@@ -291,9 +339,11 @@ def _weighted_sum_cl(model: Model, layer: Layer, h: np.ndarray) -> np.ndarray:
     return v.reshape(n, per_sample // s, out)[:, :layer.out_length, :]
 
 
-def weighted_sum(model: Model, layer: Layer, a: np.ndarray) -> np.ndarray:
-    """V of a conv1d or dense layer for inputs ``a`` (N, C, L) int64 -> (N, O, L_out) int64."""
-    v = _weighted_sum_cl(model, layer, np.asarray(a).transpose(0, 2, 1))
+def weighted_sum(model: Model, layer: Layer, a: np.ndarray,
+                 aux: np.ndarray | None = None) -> np.ndarray:
+    """V of a conv1d or dense layer for inputs ``a`` (N, C, L) int64 (and the aux values
+    (N, features) for the layer with the aux input) -> (N, O, L_out) int64."""
+    v = _weighted_sum_cl(model, layer, np.asarray(a).transpose(0, 2, 1), aux)
     return v.astype(np.int64).transpose(0, 2, 1)
 
 
@@ -342,17 +392,20 @@ def argmax_lowest(scores: np.ndarray) -> np.ndarray:
     return np.argmax(scores, axis=1).astype(np.int64)
 
 
-def run(model: Model, x, *, lanes: int = 1) -> GoldenResult:
+def run(model: Model, x, *, aux=None, lanes: int = 1) -> GoldenResult:
     """Run a batch of raw inputs through the network.
 
-    ``x``: (N, C, L) or (C, L) integers in the input range. ``lanes`` only changes the
+    ``x``: (N, C, L) or (C, L) integers in the input range; ``aux``: (N, features) or
+    (features,) integers for a model with an aux input, else None. ``lanes`` only changes the
     activation-traffic counters (the schedule of a core with that many PE lanes).
     """
+    a = check_input(model, x)
+    aux_values = check_aux(model, aux, a.shape[0])
     with single_threaded_blas():
-        return _run(model, check_input(model, x), lanes)
+        return _run(model, a, aux_values, lanes)
 
 
-def _run(model: Model, a: np.ndarray, lanes: int) -> GoldenResult:
+def _run(model: Model, a: np.ndarray, aux: np.ndarray | None, lanes: int) -> GoldenResult:
     n = a.shape[0]
     activations: list[np.ndarray] = []
     stats: list[LayerStats] = []
@@ -365,7 +418,9 @@ def _run(model: Model, a: np.ndarray, lanes: int) -> GoldenResult:
             reach = input_reach(layer).T.reshape(-1).astype(np.float64)
             nonzero_in = (h != 0).reshape(n, reach.size).astype(np.float64)
             synops = (nonzero_in @ reach).astype(np.int64) * layer.out_channels
-            v = _weighted_sum_cl(model, layer, h)
+            if layer.has_aux:
+                synops += np.count_nonzero(aux, axis=1) * layer.out_channels
+            v = _weighted_sum_cl(model, layer, h, aux if layer.has_aux else None)
             out = v if layer.is_output else fire(v, layer.theta, t, axis=2)
         else:
             synops = np.zeros(n, dtype=np.int64)

@@ -12,6 +12,9 @@ the neuron emits one spike and ``u -= theta`` (at most one spike per step).
 * Max-pooling emits a spike whenever the running maximum of its inputs' cumulative counts
   grows, so its count is the max of the input counts, as in SSF.
 * The output layer does not fire: its score is the charge integrated over the window.
+* The layer with the aux input gets its aux charge ``W_aux aux`` (raw integers, constant
+  over the window) spread evenly like its bias: ``spread(b + W_aux aux)``. Its aux weights
+  are read once per inference (the charge is computed once, then spread).
 
 The total charge a neuron receives over the window is ``b + W c`` (c = input counts), the
 SSF V. When the current is the same at every step (I = V / T), IF emits exactly
@@ -44,8 +47,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .descriptor import Layer, Model
-from .golden import (argmax_lowest, check_input, input_reach, maxpool, single_threaded_blas,
-                     weighted_sum)
+from .golden import (argmax_lowest, check_aux, check_input, input_reach, maxpool,
+                     single_threaded_blas, weighted_sum)
 
 
 @dataclass
@@ -67,32 +70,41 @@ def fanout(layer: Layer) -> np.ndarray:
     return input_reach(layer) * layer.out_channels
 
 
-def run_if(model: Model, x) -> IfResult:
-    """Run the IF network step by step over T timesteps (vectorized over the batch)."""
+def run_if(model: Model, x, *, aux=None) -> IfResult:
+    """Run the IF network step by step over T timesteps (vectorized over the batch);
+    ``aux`` as for :func:`sparrow.model.golden.run`."""
+    a = check_input(model, x)
+    aux_values = check_aux(model, aux, a.shape[0])
     with single_threaded_blas():
-        return _run_if(model, check_input(model, x))
+        return _run_if(model, a, aux_values)
 
 
-def _run_if(model: Model, a: np.ndarray) -> IfResult:
+def _run_if(model: Model, a: np.ndarray, aux: np.ndarray | None) -> IfResult:
     n = a.shape[0]
     T = model.timesteps
     counts: list[np.ndarray] = []
     reads: list[np.ndarray] = []
     spikes_in: list[np.ndarray] | None = None       # per step (N, C, L) 0/1 of the input
     for layer in model.layers:
+        layer_aux = aux if layer.has_aux else None
         if layer.index == 0:
-            charge = weighted_sum(model, layer, a)
+            charge = weighted_sum(model, layer, a, layer_aux)
             steps_current = [spread(charge, t, T) for t in range(T)]
             reads.append(np.full(n, T * layer.macs, dtype=np.int64))
         elif layer.has_weights:
             zero = np.zeros_like(spikes_in[0])
-            bias_free = _without_bias(layer)
+            spike_part = _spike_part(layer)
+            # The constant charge: bias plus, for the aux layer, the aux products.
+            constant = layer.bias[None, :, None]
+            if layer.has_aux:
+                constant = constant + (aux @ layer.aux_weight.T)[:, :, None]
             steps_current = []
             for t in range(T):
-                share = spread(layer.bias, t, T)[None, :, None]
-                steps_current.append(weighted_sum(model, bias_free, spikes_in[t]) + share)
+                share = spread(constant, t, T)
+                steps_current.append(weighted_sum(model, spike_part, spikes_in[t]) + share)
             total_in = sum(spikes_in, zero)
-            reads.append((total_in * fanout(layer)[None]).sum(axis=(1, 2)))
+            aux_reads = layer.out_channels * layer.aux_features
+            reads.append((total_in * fanout(layer)[None]).sum(axis=(1, 2)) + aux_reads)
         else:
             cum_in = np.zeros_like(spikes_in[0])
             prev = maxpool(cum_in, layer)
@@ -124,7 +136,8 @@ def _run_if(model: Model, a: np.ndarray) -> IfResult:
                     weight_reads=sum(reads), weight_reads_per_layer=reads)
 
 
-def _without_bias(layer: Layer) -> Layer:
+def _spike_part(layer: Layer) -> Layer:
+    """``layer`` without its bias and aux input: what the input spikes of one step drive."""
     zero = np.zeros_like(layer.bias)
     zero.setflags(write=False)
-    return replace(layer, bias=zero)
+    return replace(layer, bias=zero, aux_features=0, aux_weight=None)

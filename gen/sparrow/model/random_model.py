@@ -97,6 +97,9 @@ def random_weights(desc: dict[str, Any], rng: np.random.Generator,
         scale = max(1, min(b_hi // 8, typical))
         b = rng.integers(-scale, scale + 1, size=layer.bias.shape) - int(negative_bias * scale)
         out[f"{layer.name}.bias"] = np.clip(b, b_lo, b_hi)
+        if layer.has_aux:
+            out[f"{layer.name}.aux_weight"] = rng.integers(lo, hi + 1,
+                                                           size=layer.aux_weight.shape)
     return out
 
 
@@ -114,6 +117,7 @@ def calibrate(desc: dict[str, Any], weights: dict[str, np.ndarray], rng: np.rand
     model = model_from_dict(desc, weights)
     x = rng.integers(model.input.min_value, model.input.max_value + 1,
                      size=(samples, *model.input.shape))
+    aux = random_aux(model, samples, rng)
     a = x
     t = model.timesteps
     firing = 0
@@ -121,7 +125,7 @@ def calibrate(desc: dict[str, Any], weights: dict[str, np.ndarray], rng: np.rand
         if not layer.has_weights:
             a = maxpool(a, layer)
             continue
-        v = weighted_sum(model, layer, a)
+        v = weighted_sum(model, layer, a, aux if layer.has_aux else None)
         if layer.is_output:
             break
         p_pow2 = pow2[firing] if isinstance(pow2, (list, tuple)) else pow2
@@ -138,6 +142,14 @@ def calibrate(desc: dict[str, Any], weights: dict[str, np.ndarray], rng: np.rand
         spec["theta"] = theta if per else theta[0]
         a = fire(v, np.array(theta if per else theta * layer.out_channels, dtype=np.int64), t)
     return model_from_dict(desc, weights)
+
+
+def random_aux(model: Model, count: int, rng: np.random.Generator) -> np.ndarray | None:
+    """``count`` aux vectors uniform over the model's aux range; None without aux input."""
+    spec = model.aux_input
+    if spec is None:
+        return None
+    return rng.integers(spec.min_value, spec.max_value + 1, size=(count, spec.features))
 
 
 def random_model(rng: np.random.Generator, limits: ShapeLimits = ShapeLimits(),
@@ -169,4 +181,7 @@ def _zero_weights(desc: dict[str, Any]) -> dict[str, np.ndarray]:
                                                 dtype=np.int64)
         if ls.kind != "maxpool1d":
             out[f"{ls.name}.bias"] = np.zeros(ls.out_shape[0], dtype=np.int64)
+        if ls.aux_features:
+            out[f"{ls.name}.aux_weight"] = np.zeros((ls.out_shape[0], ls.aux_features),
+                                                    dtype=np.int64)
     return out

@@ -9,8 +9,10 @@ from __future__ import annotations
 from .descriptor import Model
 
 
-def plain_forward(model: Model, sample) -> tuple[list[int], int, list[list[list[int]]]]:
-    """One inference. ``sample``: C lists of L integers.
+def plain_forward(model: Model, sample, aux=None
+                  ) -> tuple[list[int], int, list[list[list[int]]]]:
+    """One inference. ``sample``: C lists of L integers; ``aux``: the aux integers (a list)
+    for a model with an aux input.
 
     Returns (scores, prediction, per-layer outputs as C lists of L integers).
     """
@@ -39,6 +41,9 @@ def plain_forward(model: Model, sample) -> tuple[list[int], int, list[list[list[
                 acc = int(layer.bias[o])
                 for i, value in enumerate(flat):
                     acc += w[o][i] * value
+                if layer.has_aux:
+                    for f, value in enumerate(aux):
+                        acc += int(layer.aux_weight[o][f]) * int(value)
                 v.append([acc])
         else:
             v = [[max(a[c][q * layer.stride + j] for j in range(layer.kernel))

@@ -27,6 +27,8 @@ def model_summary(model: Model, *, lanes: int = 1) -> dict[str, Any]:
             row.update(kernel=layer.kernel, stride=layer.stride)
         if layer.kind == "conv1d":
             row["padding"] = layer.padding
+        if layer.has_aux:
+            row["aux_features"] = layer.aux_features
         if layer.has_weights:
             row.update(weight_bits=layer.weight_bits, bias_bits=layer.bias_bits,
                        accumulator_bits=accumulator_bits(model, layer))
@@ -41,6 +43,9 @@ def model_summary(model: Model, *, lanes: int = 1) -> dict[str, Any]:
         "count_bits": model.count_bits,
         "input": {"channels": model.input.channels, "length": model.input.length,
                   "bits": model.input.bits, "signed": model.input.signed},
+        "aux_input": None if model.aux_input is None else {
+            "features": model.aux_input.features, "bits": model.aux_input.bits,
+            "signed": model.aux_input.signed, "layer": model.aux_layer.name},
         "classes": model.num_classes,
         "layers": layers,
         "params": model.n_params,
@@ -62,6 +67,13 @@ def format_summary(s: dict[str, Any]) -> str:
         f"{s['count_bits']} bits), input {inp['channels']} x {inp['length']} samples of "
         f"{inp['bits']}-bit {'signed' if inp['signed'] else 'unsigned'}, "
         f"{s['classes']} classes",
+    ]
+    aux = s["aux_input"]
+    if aux is not None:
+        lines.append(f"aux input: {aux['features']} values of {aux['bits']}-bit "
+                     f"{'signed' if aux['signed'] else 'unsigned'}, joined at layer "
+                     f"{aux['layer']} (V = b + W x + W_aux aux)")
+    lines += [
         "",
         f"{'#':>2}  {'layer':<12}{'kind':<10}{'role':<7}{'in':>10}{'out':>10}{'taps':>7}"
         f"{'params':>9}{'MACs':>10}{'w bits':>7}{'acc bits':>9}  fire",
@@ -74,6 +86,8 @@ def format_summary(s: dict[str, Any]) -> str:
             fire = f"max over {r['kernel']}, stride {r['stride']}"
         elif r["role"] == "output":
             fire = "none: scores, argmax"
+        if "aux_features" in r:
+            fire += f" (+{r['aux_features']} aux)"
         lines.append(
             f"{i:>2}  {r['name']:<12}{r['kind']:<10}{r['role']:<7}"
             f"{'x'.join(map(str, r['in_shape'])):>10}{'x'.join(map(str, r['out_shape'])):>10}"
@@ -88,7 +102,8 @@ def format_summary(s: dict[str, Any]) -> str:
         f"({s['weight_memory_bits'] / 8192:.2f} KiB, weights + biases at their widths)",
         f"activation buffers:          {s['activation_buffer_bits']} bits "
         f"(ping-pong, 2 x largest hidden layer x {s['count_bits']}-bit counts)",
-        f"input buffer:                {s['input_buffer_bits']} bits",
+        f"input buffer:                {s['input_buffer_bits']} bits"
+        + (" (samples + aux input)" if aux is not None else ""),
         f"estimated cycles:            >= {s['cycles_lower_bound']} per inference with "
         f"{s['lanes']} lane(s) (one activation read per cycle)",
     ]

@@ -1,0 +1,178 @@
+"""examples/ecg/README.md, rendered from the folder's metrics.json (every number on the page
+comes from there; the prose around them is fixed here)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..errors import SparrowError
+from ..fileio import atomic_write
+from .metrics import format_report
+from .report import class_report_from_dict
+
+_TITLES = {
+    "ecg_rr": "RR model, intra-patient (44 non-paced records, AAMI EC57)",
+    "ecg_rr_ds1": "RR model, inter-patient (trained on DS1 minus validation records, "
+                  "tested on DS2)",
+    "ecg": "First reference model, intra-patient over all 48 records incl. paced (not EC57; "
+           "the hardware flow's model)",
+    "ecg_ds1": "First reference model's recipe on DS1, tested on DS2 (morphology only)",
+}
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{v * 100:.2f}"
+
+
+def _model_section(stem: str, m: dict) -> list[str]:
+    a = m["annotated"]
+    lines = [f"### {_TITLES.get(stem, stem)}", "",
+             f"`{m['file']}`: T = {a['timesteps']}, {a['parameters']:,} parameters, "
+             f"{a['weight_memory_bits']:,} weight-memory bits, {a['macs_per_inference']:,} MACs "
+             f"per inference. Split: {m['split_label']}.", "",
+             "**Annotated beats** (windows at the reference R peaks"
+             + (", RR features from the reference beat positions" if a.get("aux_features")
+                else "") + "):", "",
+             format_report(class_report_from_dict(a)), ""]
+    if "detected" in m:
+        d = m["detected"]
+        det = d["detection"]["all"]
+        lines += ["**Detected beats, end to end** (integer QRS detector on the test records, "
+                  "RR features from the detected beats, EC57 matching within 150 ms; "
+                  f"detection on these records: Se {_pct(det['se'])} %, +P {_pct(det['ppv'])} "
+                  f"%; missed test beats {d['missed_reference_beats']}, false detections by "
+                  f"predicted class {d['false_detections_by_predicted_class']}):", "",
+                  format_report(class_report_from_dict(d)), ""]
+    r = m["robustness"]
+    shifts = ", ".join(f"{s} samples: {_pct(v)} %" for s, v in r["shift"].items())
+    noise = ", ".join(f"{k}: {_pct(v)} %" for k, v in r["noise"].items())
+    lines += [f"Robustness on the annotated test beats: accuracy {_pct(r['accuracy'])} %; "
+              f"window shifted by {shifts}; white noise at {noise}; largest drop "
+              f"{r['worst_drop_points']:.2f} points.", ""]
+    if m.get("training"):
+        t = m["training"]
+        lines += [f"Training: {t['train_beats']:,} training beats ({t['val_beats']:,} of them "
+                  f"held out for validation), float phase {t['float_phase_seconds']:.0f} s, "
+                  f"quantization-aware phase {t['qat_phase_seconds']:.0f} s (`{m['file'][:-5]}"
+                  f".train.json`).", ""]
+    return lines
+
+
+def render_readme(metrics: dict) -> str:
+    models = metrics["models"]
+    det = metrics["detector"]["all"]
+    lines = [
+        "# ECG example: MIT-BIH 5-class beat classifiers",
+        "",
+        "Hybrid ANN-SNN (SSF) beat classifiers trained by Sparrow from the MIT-BIH Arrhythmia "
+        "Database, with a QRS detector front end. Every figure on this page is computed by "
+        "the bit-exact golden model (`sparrow.model.run`) on real beats and read from "
+        "`metrics.json` (fractions 0..1 there, percent here). This page is generated:",
+        "",
+        "    .venv/bin/python -m sparrow.ecg report --dir examples/ecg    # metrics.json "
+        "(about 5 min)",
+        "    .venv/bin/python -m sparrow.ecg readme --dir examples/ecg    # this README.md",
+        "",
+        "| file | what |",
+        "|---|---|",
+        "| `ecg.toml`, `ecg.npz` | **the model the hardware flow uses** (`make demo`, `sparrow "
+        "flow examples/ecg/ecg.toml`): morphology only, trained on the intra48 split |",
+        "| `ecg_ds1.toml` | the same recipe trained on DS1 (inter-patient, morphology only) |",
+        "| `ecg_rr.toml`, `ecg_rr.npz` | RR model, intra-patient, 44 non-paced records |",
+        "| `ecg_rr_ds1.toml`, `ecg_rr_ds1.npz` | RR model, inter-patient (DS1 -> DS2) |",
+        "| `*.train.json` | training logs: configuration, per-epoch loss and validation "
+        "score, seconds |",
+        "| `sweep/` | T sweep of the first model (chosen on intra48 test beats at the time: "
+        "kept as it was, see below) |",
+        "| `metrics.json` | every number of this page |",
+        "",
+        "The RR models take an **aux input**: 6 RR-interval features (`sparrow.ecg.rr`: pre-RR,"
+        " post-RR, the mean of the last 8 RR intervals, and the ratios pre/local, post/local, "
+        "local/mean of the last 64, in samples at 360 Hz or ratio x 256, each 10-bit "
+        "unsigned) joined at `fc1` (V = b + W x + W_aux aux). The hardware generator does not "
+        "build aux inputs yet (`sparrow generate` refuses them with one message); `sparrow run "
+        "ecg_rr.toml --input beats.npz` runs them (`x` and `aux` arrays).",
+        "",
+        "## QRS detector",
+        "",
+        f"Integer Pan-Tompkins-style detector at 360 Hz (`sparrow.ecg.qrs`) on MLII of the 44 "
+        f"non-paced records, EC57 beat matching within 150 ms, VF episodes not scored, whole "
+        f"records (no learning period excluded): **Se {_pct(det['se'])} %, +P "
+        f"{_pct(det['ppv'])} %** ({det['tp']:,} beats found, {det['fn']:,} missed, "
+        f"{det['fp']:,} false). Its parameters (threshold fraction, peak window) were set "
+        "looking at the detection figures of these records; no classification figure was "
+        "involved. `bench/ecg_qrs.py` prints it per record beside wfdb's XQRS and GQRS.",
+        "",
+        "## Results",
+        "",
+        "Every accuracy is printed beside the accuracy of always answering N. The epoch of "
+        "each model is chosen on validation data (for the inter-patient model the DS1 records "
+        f"{', '.join(metrics['data']['validation_records_inter'])}, held out by patient). "
+        "Disclosure: the inter-patient recipe (class-weight power P = 0.5, shift +-6, noise on "
+        "half the beats, epoch by validation macro-F1) was fixed before its first run, and "
+        "`ecg_rr_ds1` is that first run. One further trial with P = 1.0 was trained and, by "
+        "mistake of order, also evaluated on DS2 before the two were compared on validation: "
+        "it scored higher on validation macro-F1 (61.7 % against 59.1 %) but lower on DS2 "
+        "(76.79 % accuracy, S Se 23.4 %). The first run is kept; the four validation records "
+        "are too few to rank recipes, which is the main open problem of this split.",
+        "",
+    ]
+    for stem in ("ecg_rr_ds1", "ecg_rr", "ecg", "ecg_ds1"):
+        if stem in models:
+            lines += _model_section(stem, models[stem])
+    if "sweep" in metrics:
+        lines += ["## T sweep of the first model", "",
+                  "One float phase, then quantization-aware epochs per T (`sweep/sweep.md`, "
+                  "`sweep/sweep.png`). These were evaluated on the intra48 test beats, which is "
+                  "how T = 15 was chosen for `ecg.toml` at the time; new sweeps "
+                  "(`sparrow ecg sweep`) evaluate on validation beats.", "",
+                  "![T sweep](sweep/sweep.png)", ""]
+    lines += [
+        "## Data, inputs and training",
+        "",
+        "MIT-BIH Arrhythmia Database (PhysioNet `mitdb` 1.0.0, 360 Hz, 11-bit, 200 adu/mV), "
+        "read from `$SPARROW_MITDB` or `../shared/data/mitdb`. Lead MLII. One example per "
+        "AAMI beat (N = N,L,R,e,j; S = A,a,J,S; V = V,E; F = F; Q = /,f,Q): the 90 samples "
+        "before the R peak and the 90 from it on, as 8-bit integers "
+        f"`{metrics['data']['quantization']}` (1 LSB = 0.04 mV).",
+        "",
+        "Training (`sparrow.ecg.train`, PyTorch on the CPU, one thread, seed 0): float phase, "
+        "then quantization-aware epochs of the integer model (8-bit weights, power-of-two "
+        "thresholds, counts clamp(floor(V / theta), 0, T)); the epoch is chosen on the "
+        "validation beats. The RR models add shift augmentation (windows moved by up to +-6 "
+        "samples), white noise on half the training beats (SNR 12..40 dB), class weights "
+        "(n_max / n_c)^P against the imbalance, and choose the epoch by validation macro-F1. "
+        "Commands, from the repository root:",
+        "",
+        "    .venv/bin/python -m sparrow.ecg train --split inter --name ecg_rr_ds1 --rr "
+        "--max-shift 6 --noise-fraction 0.5 --snr-db 12 40 --select macro_f1 "
+        "--class-weight-power P --out examples/ecg/ecg_rr_ds1.toml",
+        "    .venv/bin/python -m sparrow.ecg train --split intra --name ecg_rr --rr "
+        "--max-shift 6 --noise-fraction 0.5 --snr-db 12 40 --out examples/ecg/ecg_rr.toml",
+        "    .venv/bin/python -m sparrow.ecg train --split intra48 --out examples/ecg/ecg.toml",
+        "",
+        "(the exact configuration of each checked-in model is in its `.train.json`). "
+        "`bench/ecg_robustness.py` prints the shift and noise figures, `bench/ecg_qrs.py` the "
+        "detector against wfdb's.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(folder: str | os.PathLike, path: str | os.PathLike | None = None) -> Path:
+    """Render ``<folder>/metrics.json`` into ``path`` (default ``<folder>/README.md``)."""
+    folder = Path(folder)
+    metrics_path = folder / "metrics.json"
+    try:
+        metrics = json.loads(metrics_path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise SparrowError(f"{metrics_path} is unreadable ({e}); write it first with "
+                           f"`python -m sparrow.ecg report --dir {folder}`") from None
+    if "models" not in metrics or "detector" not in metrics:
+        raise SparrowError(f"{metrics_path} is not a metrics file of `sparrow ecg report "
+                           f"--dir` (no models or detector entry)")
+    text = render_readme(metrics)
+    path = Path(path) if path is not None else folder / "README.md"
+    atomic_write(path, lambda f: f.write(text))
+    return path
