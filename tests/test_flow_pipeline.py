@@ -49,7 +49,7 @@ def test_every_level_matches_the_golden_model(tiny_run):
     model = load_model(TINY)
     x = np.load(run_dir / "inputs.npy")
     golden = run(model, x, lanes=options.lanes)
-    for step in ("02-cocotb-rtl_sim", "05-cocotb-gate_sim"):
+    for step in ("02-cocotb-rtl_sim", "06-cocotb-gate_sim"):
         seen = json.loads((run_dir / step / "results.json").read_text())["observed"]
         assert len(seen) == len(x) == 3
         for i, o in enumerate(seen):

@@ -15,6 +15,7 @@ from .hw.clock_gate import STYLES
 from .hw.plan import MODES
 from .library import LIBRARY_NAMES
 from .sim.simulators import SIMULATORS
+from .sta.design_rules import DEFAULT_MAX_FANOUT
 
 
 def _load(path: str):
@@ -178,7 +179,8 @@ def cmd_flow(args) -> int:
     x, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
-                          inference_rate_hz=args.rate)
+                          inference_rate_hz=args.rate, repair=not args.no_repair,
+                          max_fanout=args.max_fanout, strict=args.strict)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
     state = run_flow(args.file, run_dir, x, options, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
@@ -190,9 +192,15 @@ def cmd_flow(args) -> int:
 
 def _print_flow_summary(m: dict, run_dir: Path) -> None:
     from .report import format_value
+    if m.get("flow__signoff") is False:
+        print("NOT A SIGN-OFF RESULT: " + "; ".join(m.get("flow__signoff__reasons", [])))
+    elif m.get("flow__signoff"):
+        print("sign-off: design rules met, setup and hold met with propagated clocks, power "
+              "read within the library's tables")
     rows = [("area", "design__instance__area", "µm²"),
             ("cells", "design__instance__count", "cells"),
             ("worst setup slack", "timing__setup__ws", "ns"),
+            ("worst hold slack", "timing__hold__ws", "ns"),
             ("fmax", "timing__fmax", "MHz"),
             ("cycles per inference", "inference__cycles", "cycles"),
             ("weight reads per inference", "inference__weight_reads", "words"),
@@ -270,6 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
                    f"{defaults.INFERENCE_RATE_HZ:g} = 72 bpm)")
     f.add_argument("--rtl-sim", choices=SIMULATORS, default=defaults.RTL_SIMULATOR,
                    help="simulator of the RTL step (gate level always runs on Icarus)")
+    f.add_argument("--max-fanout", type=_positive, default=DEFAULT_MAX_FANOUT, metavar="N",
+                   help=f"most load pins per net after repair (default {DEFAULT_MAX_FANOUT})")
+    f.add_argument("--no-repair", action="store_true",
+                   help="keep the synthesized netlist as it is (no buffer or clock trees): "
+                   "its numbers are then labelled as not a sign-off result")
+    f.add_argument("--strict", action="store_true",
+                   help="fail (exit 1) when the run is not a sign-off result")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
     f.add_argument("--list-steps", action="store_true", help="print the steps and exit")

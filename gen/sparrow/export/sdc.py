@@ -19,8 +19,10 @@ def _number(value: float) -> str:
 
 def render_sdc(*, design: str, clock_port: str, clock_period_ns: float,
                input_delay_ns: float = 0.0, output_delay_ns: float = 0.0,
-               time_unit_ns: float = 1.0) -> str:
-    """SDC text: one clock on ``clock_port`` and input/output delays relative to it.
+               time_unit_ns: float = 1.0, max_fanout: int | None = None,
+               max_transition_ns: float | None = None) -> str:
+    """SDC text: one clock on ``clock_port``, input/output delays relative to it and, when
+    given, the design rules ``max_fanout`` (sinks) and ``max_transition_ns``.
 
     SDC numbers are in the time unit of the first liberty the tool reads, so every time is
     given here in ns and divided by ``time_unit_ns`` (1 for ns libraries, 0.001 for ASAP7's
@@ -28,6 +30,14 @@ def render_sdc(*, design: str, clock_port: str, clock_period_ns: float,
     """
     if clock_period_ns <= 0:
         raise ValueError(f"clock period must be positive, got {clock_period_ns} ns")
+    rules = []
+    if max_fanout is not None:
+        rules.append(f"set_max_fanout {max_fanout} [current_design]")
+    if max_transition_ns is not None:
+        rules.append(f"set_max_transition {_number(max_transition_ns / time_unit_ns)} "
+                     "[current_design]")
+    if rules:
+        rules.insert(0, "# Design rules (Sparrow repairs the netlist to them).")
     return render_template(SDC_TEMPLATE.read_text(), {
         "DESIGN": design,
         "CLOCK_PORT": clock_port,
@@ -35,6 +45,7 @@ def render_sdc(*, design: str, clock_port: str, clock_period_ns: float,
         "INPUT_DELAY": _number(input_delay_ns / time_unit_ns),
         "OUTPUT_DELAY": _number(output_delay_ns / time_unit_ns),
         "TIME_UNIT": f"{time_unit_ns:g} ns",
+        "DESIGN_RULES": "\n".join(rules),
     }, name=SDC_TEMPLATE.name)
 
 

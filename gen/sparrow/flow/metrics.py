@@ -38,14 +38,32 @@ METRICS: dict[str, MetricSpec] = {
     "timing__clock_period": MetricSpec("ns", "clock period used for timing"),
     "timing__setup__ws": MetricSpec("ns", "worst setup (max-path) slack over all path groups"),
     "timing__hold__ws": MetricSpec("ns", "worst hold (min-path) slack over all path groups"),
+    "timing__setup_r2r__ws": MetricSpec("ns", "worst setup slack of register-to-register paths"),
     "timing__fmax": MetricSpec(
-        "MHz", "1 / (clock period - worst setup slack): the clock at which the worst "
-               "full-cycle path has zero slack"),
+        "MHz", "1 / (clock period - worst register-to-register setup slack): the clock at "
+               "which the worst full-cycle register path has zero slack"),
     "timing__critical_path__delay": MetricSpec("ns", "data arrival time of the worst setup path"),
     "timing__critical_path__startpoint": MetricSpec("", "start of the worst setup path"),
     "timing__critical_path__endpoint": MetricSpec("", "end of the worst setup path"),
     "timing__unclocked_register__count": MetricSpec(
         "pins", "register/latch clock pins that no clock reaches (OpenSTA check_setup -no_clock)"),
+    "timing__clock__propagated": MetricSpec(
+        "", "clocks propagated through the clock trees (true) or ideal (false)"),
+    "timing__hold__violation__count": MetricSpec("endpoints", "hold-violating endpoints"),
+    "timing__max_slew_violation__count__opensta": MetricSpec(
+        "pins", "max-transition violators as OpenSTA counts them (report_check_types)"),
+    "clock__skew__worst_setup": MetricSpec("ns", "worst clock skew of setup checks (OpenSTA)"),
+    "clock__skew__worst_hold": MetricSpec("ns", "worst clock skew of hold checks (OpenSTA)"),
+    # design rules (sparrow.sta.design_rules, counted as OpenSTA counts them)
+    "design__max_slew_violation__count": MetricSpec(
+        "pins", "pins whose transition exceeds the max transition"),
+    "design__max_cap_violation__count": MetricSpec(
+        "pins", "driver pins whose load exceeds their max capacitance (or characterised load)"),
+    "design__max_fanout_violation__count": MetricSpec(
+        "pins", "driver pins with more load pins than the max fanout"),
+    # sign-off verdict
+    "flow__signoff": MetricSpec("", "true when the run is a sign-off result (see reasons)"),
+    "flow__signoff__reasons": MetricSpec("", "why the run is not a sign-off result"),
     # gate-level simulation (Icarus)
     "gatesim__vcd__end_time": MetricSpec("ns", "time of the last change recorded in the activity VCD"),
     "gatesim__vcd__size": MetricSpec("bytes", "size of the activity VCD"),

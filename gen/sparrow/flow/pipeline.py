@@ -15,14 +15,16 @@ from ..hw.generate import top_name
 from ..model import load_model
 from ..model.descriptor import descriptor_files
 from ..model.golden import check_input
+from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from .lock import run_folder_lock
 from .progress import Progress
 from .sequential import SequentialFlow
 from .state import State
-from .steps import (GateLevelSimStep, GenerateStep, PowerStep, RtlSimStep, StaStep,
-                    SynthesisStep)
+from .steps import (GateLevelSimStep, GenerateStep, PowerStep, RepairStep, RtlSimStep,
+                    SignoffStep, StaStep, SynthesisStep)
 
-FLOW_STEPS = (GenerateStep, RtlSimStep, SynthesisStep, StaStep, GateLevelSimStep, PowerStep)
+FLOW_STEPS = (GenerateStep, RtlSimStep, SynthesisStep, RepairStep, StaStep, GateLevelSimStep,
+              PowerStep, SignoffStep)
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,16 @@ class FlowOptions:
     clock_period_ns: float = defaults.CLOCK_PERIOD_NS
     rtl_simulator: str = defaults.RTL_SIMULATOR
     inference_rate_hz: float = defaults.INFERENCE_RATE_HZ
+    repair: bool = True
+    max_fanout: int = DEFAULT_MAX_FANOUT
+    strict: bool = False
 
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
                 "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
-                "INFERENCE_RATE": float(self.inference_rate_hz)}
+                "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,
+                "MAX_FANOUT": self.max_fanout, "STRICT": self.strict}
 
 
 def build_flow(design_name: str, options: FlowOptions = FlowOptions()) -> SequentialFlow:

@@ -7,6 +7,7 @@ from .. import defaults
 from ..hw.clock_gate import STYLES
 from ..hw.plan import MODES
 from ..sim.simulators import SIMULATORS
+from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from ..synth.yosys import HIERARCHY_MODES
 from .step import ConfigVar
 
@@ -17,7 +18,27 @@ CLOCK_PORT = ConfigVar("CLOCK_PORT", str, "clk", "clock input port")
 CLOCK_PERIOD = ConfigVar("CLOCK_PERIOD", float, defaults.CLOCK_PERIOD_NS,
                          "clock period (synthesis maps for it, timing checks it, simulation "
                          "runs at it)", "ns")
-IO_DELAY = ConfigVar("IO_DELAY", float, 0.0, "input and output delay against the clock", "ns")
+IO_DELAY = ConfigVar("IO_DELAY", float, None,
+                     "input and output delay against the clock (default 20 % of the clock "
+                     "period, LibreLane's IO_DELAY_CONSTRAINT)", "ns")
+IO_DELAY_SHARE = 0.2
+"""Share of the clock period the environment takes on inputs and outputs by default."""
+
+
+def io_delay_ns(config) -> float:
+    """The input/output delay (ns) of a resolved step configuration."""
+    value = config["IO_DELAY"]
+    return IO_DELAY_SHARE * config["CLOCK_PERIOD"] if value is None else value
+
+
+MAX_FANOUT = ConfigVar("MAX_FANOUT", int, DEFAULT_MAX_FANOUT,
+                       "most load pins per net after repair (LibreLane's "
+                       "MAX_FANOUT_CONSTRAINT)")
+REPAIR_DESIGN = ConfigVar("REPAIR_DESIGN", bool, True,
+                          "repair design rules, build clock trees and fix hold after "
+                          "synthesis (off: the synthesized netlist as it is, checked)")
+STRICT = ConfigVar("STRICT", bool, False,
+                   "fail the flow when the run is not a sign-off result")
 
 LANES = ConfigVar("LANES", int, defaults.LANES, "parallel PE lanes")
 HW_MODE = ConfigVar("HW_MODE", str, defaults.HW_MODE, "weights in ROM or RAM", choices=MODES)

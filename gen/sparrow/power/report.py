@@ -31,15 +31,30 @@ class PowerBreakdown:
     switching_w: float = 0.0
     leakage_w: float = 0.0
     instances: int = 0
+    transitions: float = 0.0        # pin transitions whose energy was looked up
+    above_range: float = 0.0        # of those, at a slew or load above the table's range
+    below_range: float = 0.0        # below it
 
     @property
     def total_w(self) -> float:
         return self.internal_w + self.switching_w + self.leakage_w
 
+    @property
+    def extrapolated_fraction(self) -> float:
+        """Share of the looked-up pin transitions that lay above a table's range."""
+        return self.above_range / self.transitions if self.transitions else 0.0
+
+    @property
+    def below_range_fraction(self) -> float:
+        """Share of the looked-up pin transitions that lay below a table's range."""
+        return self.below_range / self.transitions if self.transitions else 0.0
+
     def to_dict(self) -> dict:
         return {"internal_W": self.internal_w, "switching_W": self.switching_w,
                 "leakage_W": self.leakage_w, "total_W": self.total_w,
-                "instances": self.instances}
+                "instances": self.instances,
+                "extrapolated_fraction": self.extrapolated_fraction,
+                "below_range_fraction": self.below_range_fraction}
 
 
 @dataclass
@@ -69,13 +84,21 @@ class PowerReport:
     timings_s: dict[str, float] = field(default_factory=dict)
     vcd_stats: dict | None = None     # bytes (uncompressed), value_changes, seconds, cpu_seconds
     constant_pins: int = 0            # pins tied to a constant, not in the activity source
+    transitions: np.ndarray | None = field(repr=False, default=None)   # per instance, see
+    above_range: np.ndarray | None = field(repr=False, default=None)   # compute.InstancePower
+    below_range: np.ndarray | None = field(repr=False, default=None)
 
     # ---------------------------------------------------------------- totals
     def _breakdown(self, mask: np.ndarray) -> PowerBreakdown:
+        ranges = {}
+        if self.transitions is not None:
+            ranges = {"transitions": float(self.transitions[mask].sum()),
+                      "above_range": float(self.above_range[mask].sum()),
+                      "below_range": float(self.below_range[mask].sum())}
         return PowerBreakdown(internal_w=float(self.internal_w[mask].sum()),
                               switching_w=float(self.switching_w[mask].sum()),
                               leakage_w=float(self.leakage_w[mask].sum()),
-                              instances=int(np.count_nonzero(mask)))
+                              instances=int(np.count_nonzero(mask)), **ranges)
 
     @property
     def total(self) -> PowerBreakdown:

@@ -14,6 +14,8 @@ load pin sees its driver's slew.
 
 For power, OpenSTA looks slews up on the *pin*: a pin in the ideal clock network has the
 ideal clock transition (0) even where the graph carries a propagated slew (clock buffers).
+With ``propagate_clock`` (a netlist with clock trees, OpenSTA's ``set_propagated_clock``) the
+clock's pins and its clock-to-output arcs see the clock tree's transitions instead.
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ def _from_transitions(sense: str, kind: str, to_rf: int) -> tuple[int, ...]:
     return (RISE, FALL)
 
 
-def compute_slews(design: LinkedDesign) -> Slews:
-    """Propagate slews through ``design`` level by level, vectorised per cell type and pin."""
+def compute_slews(design: LinkedDesign, *, propagate_clock: bool = False) -> Slews:
+    """Propagate slews through ``design`` level by level, vectorised per cell type and pin.
+
+    ``propagate_clock``: clock-to-output arcs start from the clock's propagated slew (through
+    a clock tree), as OpenSTA does with ``set_propagated_clock``; by default from the ideal
+    clock's transition 0, as it does without."""
     n_net = design.net_driver.size
     net_slew = np.zeros((n_net, 2))
     pin_net = design.pin_net
@@ -79,7 +85,7 @@ def compute_slews(design: LinkedDesign) -> Slews:
                     continue
                 src_net = np.where(src >= 0, pin_net[np.maximum(src, 0)], -1)
                 from_slew = np.where((src_net >= 0)[:, None], net_slew[np.maximum(src_net, 0)], 0.0)
-                if arc.kind in ("rising_edge", "falling_edge"):
+                if arc.kind in ("rising_edge", "falling_edge") and not propagate_clock:
                     # Clock-to-output arcs start from the ideal clock transition.
                     ideal = (src_net >= 0) & design.net_clock[np.maximum(src_net, 0)]
                     from_slew[ideal] = 0.0
@@ -97,9 +103,10 @@ def compute_slews(design: LinkedDesign) -> Slews:
     pin_slew = np.zeros((pin_net.size, 2))
     on_net = pin_net >= 0
     pin_slew[on_net] = net_slew[pin_net[on_net]]
-    ideal = on_net.copy()
-    ideal[on_net] = design.net_clock[pin_net[on_net]]
-    pin_slew[ideal] = 0.0
+    if not propagate_clock:
+        ideal = on_net.copy()
+        ideal[on_net] = design.net_clock[pin_net[on_net]]
+        pin_slew[ideal] = 0.0
     return Slews(net=net_slew, pin=pin_slew)
 
 

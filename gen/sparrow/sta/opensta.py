@@ -1,16 +1,22 @@
 """Static timing with OpenSTA at a requested clock.
 
 ``run_sta`` writes the SDC from ``constraints/core.sdc.tmpl`` (one clock on the clock port,
-input/output delays against it), fills ``flows/sta.tcl.tmpl`` and runs Debian's ``sta``.
-Ideal clocks, no wire load and no parasitics: the numbers are the cells' own delays. The
-clock propagates through the clock gates (``sparrow_clock_gate``), so gated flops are timed
-and the gates' enable paths get clock-gating checks; ``unclocked_pins`` counts clock pins no
-clock reaches (it should be 0).
+input/output delays against it, the design rules), fills ``flows/sta.tcl.tmpl`` and runs
+Debian's ``sta``. No wire load and no parasitics: the numbers are the cells' own delays. Clocks
+are ideal, or with ``propagated_clock`` propagated through the buffers of a clock tree (the
+sign-off setting after repair: latencies and skew are then real). The clock propagates through
+the clock gates (``sparrow_clock_gate``), so gated flops are timed and the gates' enable paths
+get clock-gating checks; ``unclocked_pins`` counts clock pins no clock reaches (it should be
+0). Also reported: max-transition violators (OpenSTA 2.0.17's only design-rule check), the
+worst clock skew for setup and hold, and every hold-violating endpoint.
 
-fmax is defined as 1 / (T - WS_setup): the clock at which the worst setup path would have
-zero slack if all path delays stay as they are. That is exact for full-cycle paths; for the
-half-cycle paths of latch-based clock gates (launched on the falling edge) it is
-conservative (the true limit is higher).
+fmax is defined as 1 / (T - WS), WS the worst setup slack of the register-to-register paths:
+the clock at which the worst of them would have zero slack if path delays stay as they are.
+Paths from inputs and to outputs are left out of it (their slack depends on the environment's
+delays, which the SDC sets as a share of the clock period); with no register-to-register path,
+the worst setup slack of all paths is used. That is exact for full-cycle paths; for the
+half-cycle paths of latch-based clock gates (launched on the falling edge) it is conservative
+(the true limit is higher).
 """
 
 from __future__ import annotations
@@ -30,7 +36,13 @@ from ..tools import run_tool
 STA_TEMPLATE = FLOWS_DIR / "sta.tcl.tmpl"
 _NO_PATH = 1e29                     # OpenSTA's worst_slack when nothing is constrained
 _UNCLOCKED = re.compile(r"There (?:are|is) (\d+) unclocked register/latch pins?")
-_PATH_SECTION = re.compile(r"sparrow: begin (setup|hold) paths\n(.*?)sparrow: end \1 paths", re.S)
+_SECTION = re.compile(r"sparrow: begin ([a-z0-9_ ]+)\n(.*?)sparrow: end \1\n", re.S)
+_VIOLATED = re.compile(r"\(VIOLATED\)\s*$", re.M)
+_SKEW = re.compile(r"^\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s+(-?[0-9.]+)\s*$", re.M)
+_ENDPOINT = re.compile(r"^(\S+)\s+\((\S+)\)\s+(-?[0-9.]+)\s+(-?[0-9.]+)\s+(-?[0-9.]+) \(VIOLATED\)",
+                       re.M)
+HOLD_ENDPOINTS = 100_000
+"""Most hold-violating endpoints listed (every one, in practice)."""
 
 
 @dataclass(frozen=True)
@@ -57,19 +69,28 @@ class StaResult:
     sdc: Path
     script: Path
     log: Path
+    propagated_clock: bool = False
+    max_transition_violators: int = 0
+    skew_setup_ns: float | None = None
+    skew_hold_ns: float | None = None
+    hold_violators: tuple[tuple[str, float], ...] = ()   # (endpoint pin, slack ns), worst first
+    reg2reg_ws_ns: float | None = None
 
     @property
     def fmax_mhz(self) -> float | None:
-        """1 / (period - setup WS) in MHz (see the module doc)."""
-        if self.setup_ws_ns is None or self.clock_period_ns - self.setup_ws_ns <= 0:
+        """1 / (period - register-to-register setup WS) in MHz (see the module doc)."""
+        ws = self.reg2reg_ws_ns if self.reg2reg_ws_ns is not None else self.setup_ws_ns
+        if ws is None or self.clock_period_ns - ws <= 0:
             return None
-        return 1e3 / (self.clock_period_ns - self.setup_ws_ns)
+        return 1e3 / (self.clock_period_ns - ws)
 
     def metrics(self) -> dict[str, Any]:
         m: dict[str, Any] = {"timing__clock_period": self.clock_period_ns,
                              "timing__unclocked_register__count": self.unclocked_pins}
         if self.setup_ws_ns is not None:
             m["timing__setup__ws"] = self.setup_ws_ns
+        if self.reg2reg_ws_ns is not None:
+            m["timing__setup_r2r__ws"] = self.reg2reg_ws_ns
         if self.hold_ws_ns is not None:
             m["timing__hold__ws"] = self.hold_ws_ns
         if self.fmax_mhz is not None:
@@ -78,6 +99,13 @@ class StaResult:
             m["timing__critical_path__delay"] = self.critical_path.arrival_ns
             m["timing__critical_path__startpoint"] = self.critical_path.startpoint
             m["timing__critical_path__endpoint"] = self.critical_path.endpoint
+        m["timing__clock__propagated"] = self.propagated_clock
+        m["timing__hold__violation__count"] = len(self.hold_violators)
+        m["timing__max_slew_violation__count__opensta"] = self.max_transition_violators
+        if self.skew_setup_ns is not None:
+            m["clock__skew__worst_setup"] = self.skew_setup_ns
+        if self.skew_hold_ns is not None:
+            m["clock__skew__worst_hold"] = self.skew_hold_ns
         return m
 
 
@@ -106,9 +134,12 @@ def _netlist_has_port(netlist: Path, port: str) -> bool:
 def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str | Path, *,
             clock_port: str = "clk", clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
             input_delay_ns: float = 0.0, output_delay_ns: float = 0.0,
+            propagated_clock: bool = False, max_fanout: int | None = None,
+            max_transition_ns: float | None = None,
             timeout_s: float | None = None) -> StaResult:
     """Time ``netlist`` (top module ``top``, cells of ``library``) at ``clock_period_ns`` in
-    ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``).
+    ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``). ``max_fanout`` and
+    ``max_transition_ns`` go into the SDC (OpenSTA checks the transition limit).
 
     Raises ``SparrowError`` for a non-positive period or a clock port the netlist lacks;
     ``ToolError`` when OpenSTA fails.
@@ -126,7 +157,8 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
     unit = library.time_unit_ns
     sdc = write_sdc(out_dir / f"{top}.sdc", design=top, clock_port=clock_port,
                     clock_period_ns=clock_period_ns, input_delay_ns=input_delay_ns,
-                    output_delay_ns=output_delay_ns, time_unit_ns=unit)
+                    output_delay_ns=output_delay_ns, time_unit_ns=unit, max_fanout=max_fanout,
+                    max_transition_ns=max_transition_ns)
     script = out_dir / "sta.tcl"
     script.write_text(render_template(STA_TEMPLATE.read_text(), {
         "READ_LIBERTY": "\n".join(f'read_liberty "{p}"' for p in library.sta_liberty),
@@ -134,7 +166,9 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         "TOP": top,
         "OPERATING_CONDITIONS": (f"set_operating_conditions {library.operating_conditions}"
                                  if library.operating_conditions else ""),
-        "SDC": sdc.resolve(),
+        "SDC": sdc.name,        # the script runs in out_dir: keep the folder movable
+        "CLOCKS": "set_propagated_clock [all_clocks]" if propagated_clock else "",
+        "HOLD_ENDPOINTS": HOLD_ENDPOINTS,
     }, name=STA_TEMPLATE.name))
     log = out_dir / "sta.log"
     output = run_tool(["sta", "-no_init", "-no_splash", "-exit", script.resolve()], log=log,
@@ -143,18 +177,28 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
     if set(values) != {"setup_ws", "hold_ws"}:
         raise ToolError(f"OpenSTA timing of {top}: no worst slack in its output "
                         f"(did the netlist link?); log: {log}")
-    sections = dict(_PATH_SECTION.findall(output))
+    sections = dict(_SECTION.findall(output))
 
     def slack(text: str) -> float | None:
         v = float(text)
         return None if abs(v) >= _NO_PATH else round(v * unit, 6)
 
-    setup_paths = _paths(sections.get("setup", ""), unit)
+    def skew(section: str) -> float | None:
+        found = _SKEW.findall(sections.get(section, ""))
+        return round(max(float(s) for _, _, s in found) * unit, 6) if found else None
+
+    setup_paths = _paths(sections.get("setup paths", ""), unit)
+    reg2reg = _paths(sections.get("reg2reg", ""), unit)
     unclocked = _UNCLOCKED.search(output)
     return StaResult(
         clock_period_ns=clock_period_ns, setup_ws_ns=slack(values["setup_ws"]),
         hold_ws_ns=slack(values["hold_ws"]),
         critical_path=min(setup_paths, key=lambda p: p.slack_ns, default=None),
-        setup_paths=setup_paths, hold_paths=_paths(sections.get("hold", ""), unit),
+        setup_paths=setup_paths, hold_paths=_paths(sections.get("hold paths", ""), unit),
         unclocked_pins=int(unclocked.group(1)) if unclocked else 0,
-        sdc=sdc, script=script, log=log)
+        sdc=sdc, script=script, log=log, propagated_clock=propagated_clock,
+        max_transition_violators=len(_VIOLATED.findall(sections.get("max_transition", ""))),
+        skew_setup_ns=skew("skew setup"), skew_hold_ns=skew("skew hold"),
+        reg2reg_ws_ns=min((p.slack_ns for p in reg2reg), default=None),
+        hold_violators=tuple((pin, round(float(s) * unit, 6)) for pin, _, _, _, s
+                             in _ENDPOINT.findall(sections.get("hold violators", ""))))

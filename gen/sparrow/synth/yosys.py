@@ -64,19 +64,34 @@ class SynthesisResult:
 
     def metrics(self) -> dict[str, Any]:
         """LibreLane-style metrics (units in ``metrics.METRICS``)."""
-        m: dict[str, Any] = {
-            "design__instance__count": self.cells,
-            "design__instance__area": round(self.area_um2, 6),
-            "design__instance__area__kge": round(self.kge, 6),
-            "design__instance__count__flipflop": self.flipflops,
-            "design__instance__count__latch": self.latches,
-            "design__instance__count__clock_gate": self.clock_gates,
-            "design__instance__area__zero_area_cells": self.zero_area_cells,
-        }
-        for cell, count in sorted(self.cell_counts.items()):
-            m[f"design__instance__count__cell:{cell}"] = count
-            m[f"design__instance__area__cell:{cell}"] = round(self.area_by_type_um2[cell], 6)
-        return m
+        return netlist_metrics(self.instance_types, self.library)
+
+
+def netlist_metrics(instance_types: Mapping[str, str], library: Library) -> dict[str, Any]:
+    """Cell counts and areas of a netlist (instance name -> cell type) in ``library``, with
+    LibreLane-style names: area in µm² from the liberty cell areas, kGE against its NAND2."""
+    cells = library.summary.cells
+    counts = Counter(instance_types.values())
+    kinds = Counter()
+    for cell, n in counts.items():
+        kinds[cells[cell].kind] += n
+    by_type = {cell: n * cells[cell].area for cell, n in counts.items()}
+    area = sum(by_type.values())
+    m: dict[str, Any] = {
+        "design__instance__count": sum(counts.values()),
+        "design__instance__area": round(area, 6),
+        "design__instance__area__kge": round(area / library.nand2_area_um2 / 1000.0, 6),
+        "design__instance__count__flipflop": kinds["flipflop"],
+        "design__instance__count__latch": kinds["latch"],
+        "design__instance__count__clock_gate": sum(1 for name in instance_types
+                                                   if is_clock_gate(name)),
+        "design__instance__area__zero_area_cells": sum(n for c, n in counts.items()
+                                                       if cells[c].area == 0),
+    }
+    for cell, n in sorted(counts.items()):
+        m[f"design__instance__count__cell:{cell}"] = n
+        m[f"design__instance__area__cell:{cell}"] = round(by_type[cell], 6)
+    return m
 
 
 def _read_command(path: Path, defines: Mapping[str, str]) -> str:

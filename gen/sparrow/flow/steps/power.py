@@ -16,6 +16,7 @@ from pathlib import Path
 from ...hw.core import BLOCKS
 from ...library import get_library
 from ...power import compute_power
+from ...repair.clock_tree import CTS_BLOCK
 from .. import variables as v
 from ..energy import average_power_w
 from ..metrics import MetricSpec
@@ -23,12 +24,15 @@ from ..state import State, view_files
 from ..step import Step, StepContext
 
 CLOCK_GATE_BLOCK = "clock gates"
+CLOCK_TREE_BLOCK = "clock tree"
 
 
 def block_patterns() -> dict[str, list]:
     """Cell-name patterns of the core's blocks in a netlist synthesized with names kept
-    (``SYNTH_HIERARCHY=keep_names``: every cell carries its block path)."""
-    patterns: dict[str, list] = {name: [f"{sub}."] for name, sub in BLOCKS.items()}
+    (``SYNTH_HIERARCHY=keep_names``: every cell carries its block path; repair names its
+    buffers after the block they serve, and the clock trees ``sparrow_cts.*``)."""
+    patterns: dict[str, list] = {CLOCK_TREE_BLOCK: [f"{CTS_BLOCK}."]}
+    patterns |= {name: [f"{sub}."] for name, sub in BLOCKS.items()}
     # Amaranth renames a submodule that clashes with a signal (``weights$125``).
     for name, sub in BLOCKS.items():
         patterns[name].append(re.compile(rf"^{re.escape(sub)}\$\d+\."))
@@ -54,6 +58,14 @@ class PowerStep(Step):
                 "cell pins; the rest were propagated"),
         "power__activity_source": MetricSpec("", "where the switching activity came from"),
         "power__window": MetricSpec("s", "length of the activity window the power is over"),
+        "power__extrapolated__fraction": MetricSpec(
+            "", "pin transitions whose energy was looked up above a liberty table's slew or "
+                "load range / all looked-up transitions"),
+        "power__extrapolated__fraction__block": MetricSpec(
+            "", "the same within one block"),
+        "power__below_range__fraction": MetricSpec(
+            "", "pin transitions looked up below a table's range (light loads, fast edges: "
+                "the first table segment extended) / all looked-up transitions"),
         "inference__count": MetricSpec("inferences", "inferences in the activity window"),
         "inference__time": MetricSpec("s", "time of one inference (window / inferences)"),
         "inference__energy": MetricSpec(
@@ -78,7 +90,8 @@ class PowerStep(Step):
                      f"{start:g}-{end:g} ns")
         report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
                                c["DESIGN_NAME"], vcd=vcd, scope=c["DESIGN_NAME"],
-                               clock_period_ns=c["CLOCK_PERIOD"], window_ns=(start, end))
+                               clock_period_ns=c["CLOCK_PERIOD"], window_ns=(start, end),
+                               propagated_clock=True)
         window_s = (end - start) * 1e-9
         energy = report.energy_j / count
         blocks = report.by_block(block_patterns())
@@ -93,6 +106,8 @@ class PowerStep(Step):
                 f"gate-level VCD of {count} inference(s), window {start:g}-{end:g} ns "
                 f"(Icarus + cocotb, {library.name} cell models)"),
             "power__window": window_s,
+            "power__extrapolated__fraction": report.total.extrapolated_fraction,
+            "power__below_range__fraction": report.total.below_range_fraction,
             "inference__count": count,
             "inference__time": window_s / count,
             "inference__energy": energy,
@@ -108,6 +123,8 @@ class PowerStep(Step):
             if block.instances:
                 metrics[f"power__total__block:{name}"] = block.total_w
                 metrics[f"inference__energy__block:{name}"] = block.total_w * window_s / count
+                metrics[f"power__extrapolated__fraction__block:{name}"] = \
+                    block.extrapolated_fraction
         table = step_dir / "instance_power.tsv"
         report.write_instance_table(table)
         doc = {"summary": report.summary(), "metrics": metrics,
