@@ -126,9 +126,16 @@ def _paths(text: str, scale: float) -> tuple[TimingPath, ...]:
     return tuple(out)
 
 
+_INPUTS = re.compile(r"^\s*input\s+(?:wire\s+)?(?:\[[^\]]*\]\s*)?([^;]+);", re.M)
+
+
 def _netlist_has_port(netlist: Path, port: str) -> bool:
-    pattern = re.compile(rf"^\s*input\s+(\[[^\]]*\]\s*)?\\?{re.escape(port)}\s*;", re.M)
-    return bool(pattern.search(netlist.read_text(errors="replace")))
+    """True if ``netlist`` declares an input named ``port`` (lists ``input a, b;`` too)."""
+    for match in _INPUTS.finditer(netlist.read_text(errors="replace")):
+        names = (n.strip().lstrip("\\") for n in match.group(1).split(","))
+        if port in names:
+            return True
+    return False
 
 
 def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str | Path, *,
