@@ -137,15 +137,18 @@ def break_even_spike_rate(timesteps: int, weight_bits: int, fan_in: int,
         snn, qnn = generic_energies(s, timesteps, weight_bits, fan_in, p)
         return snn.total - qnn.total
 
+    return solve_crossing(excess)
+
+
+def solve_crossing(excess) -> float:
+    """The s in 0..1 where the non-decreasing function ``excess`` crosses zero, by
+    bisection to 1e-15: 0.0 if it is already >= 0 at 0, 1.0 if it is still <= 0 at 1."""
     if excess(0.0) >= 0:
         return 0.0
     if excess(1.0) <= 0:
         return 1.0
     lo, hi = 0.0, 1.0
-    for _ in range(60):
+    for _ in range(50):
         mid = 0.5 * (lo + hi)
-        if excess(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
+        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
     return 0.5 * (lo + hi)

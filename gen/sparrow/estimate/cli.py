@@ -16,6 +16,8 @@ def cmd_energy(args) -> int:
     from ..model.inputs import load_inputs_and_aux, random_aux_inputs, random_inputs
     from .model_estimate import estimate_model, format_estimate
     from .params import resolve_params
+    if args.random is not None and args.random < 1:
+        raise SparrowError(f"--random: expected a positive number of inputs, got {args.random}")
     params = resolve_params(args.params)
     model = load_model(args.file)
     if args.inputs is not None:
@@ -34,16 +36,6 @@ def cmd_energy(args) -> int:
         if args.report:
             print(f"report: {path} (and energy.html, energy.json, plots)")
     return 0
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _timesteps(text: str) -> int:
@@ -68,7 +60,7 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--inputs", metavar="X.npy", help=".npy of raw samples (N, C, L), or "
                      ".npz with x (and aux)")
-    src.add_argument("--random", type=_positive, metavar="N", help="N uniform random inputs")
+    src.add_argument("--random", type=int, metavar="N", help="N uniform random inputs")
     p.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
     p.add_argument("--params", metavar="FILE", help="calibrated constants (.toml/.json, see "
                    "sparrow.estimate.params) or a built-in set name (default paper-22nm)")

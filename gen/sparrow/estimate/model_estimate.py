@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Model, run
-from .analytical import break_even_spike_rate, count_bits
+from .analytical import break_even_spike_rate, count_bits, solve_crossing
 from .params import EnergyParams
 from .twins import (ESTIMATORS, TWINS, TwinEstimate, check_timesteps, estimate_all,
                     estimate_twin, works_at_timesteps)
@@ -94,15 +94,7 @@ def model_break_even(works: list[LayerWork], timesteps: int, spike_rate: float,
         return twin_energy_at_rate(works, "if", "analytical", timesteps, params,
                                    rate / spike_rate) - qnn
 
-    if excess(0.0) >= 0:
-        return 0.0
-    if excess(1.0) <= 0:
-        return 1.0
-    lo, hi = 0.0, 1.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
-    return 0.5 * (lo + hi)
+    return solve_crossing(excess)
 
 
 def format_estimate(e: ModelEstimate) -> str:

@@ -6,7 +6,6 @@ half-written report.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from pathlib import Path
@@ -14,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..fileio import atomic_write_bytes, atomic_write_text
+# The run report's renderers take the same blocks: one markdown and one HTML writer.
+from ..report.report import _html as render_html
+from ..report.report import _markdown as render_markdown
 from .analytical import break_even_spike_rate
 from .battery import SMARTWATCH, case_lifetime_hours
 from .compare import gain_table
@@ -204,46 +206,6 @@ def _point_model(p, e: ModelEstimate) -> float:
     if p.weight_scale != 1:
         params = params.with_scaled(**{k: p.weight_scale for k in WEIGHT_CONSTANTS})
     return break_even_spike_rate(p.timesteps, p.weight_bits, p.fan_in, params)
-
-
-def render_markdown(blocks: list[tuple]) -> str:
-    out = []
-    for b in blocks:
-        if b[0] == "h":
-            out.append(f"{'#' * b[1]} {b[2]}\n")
-        elif b[0] == "p":
-            out.append(f"{b[1]}\n")
-        elif b[0] == "table":
-            out.append("| " + " | ".join(b[1]) + " |")
-            out.append("|" + "---|" * len(b[1]))
-            out.extend("| " + " | ".join(str(c) for c in row) + " |" for row in b[2])
-            out.append("")
-        elif b[0] == "img":
-            out.append(f"![{b[2]}]({b[1]})\n")
-    return "\n".join(out)
-
-
-def render_html(blocks: list[tuple], title: str) -> str:
-    esc = html.escape
-    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>",
-           "<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
-           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;"
-           "text-align:right}img{max-width:100%}</style></head><body>"]
-    for b in blocks:
-        if b[0] == "h":
-            out.append(f"<h{b[1]}>{esc(b[2])}</h{b[1]}>")
-        elif b[0] == "p":
-            out.append(f"<p>{esc(b[1])}</p>")
-        elif b[0] == "table":
-            out.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in b[1]) + "</tr>")
-            out.extend("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>"
-                       for row in b[2])
-            out.append("</table>")
-        elif b[0] == "img":
-            out.append(f"<figure><img src='{esc(b[1])}' alt='{esc(b[2])}'>"
-                       f"<figcaption>{esc(b[2])}</figcaption></figure>")
-    out.append("</body></html>")
-    return "\n".join(out)
 
 
 def write_report(e: ModelEstimate, out_dir: str | Path) -> Path:
