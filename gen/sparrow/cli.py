@@ -293,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .ecg.cli import register_cli
     register_cli(sub)
+    from .estimate.cli import register_cli as register_energy_cli
+    register_energy_cli(sub)
     return p
 
 
