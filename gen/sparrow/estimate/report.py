@@ -14,8 +14,7 @@ import numpy as np
 
 from ..fileio import atomic_write_bytes, atomic_write_text
 # The run report's renderers take the same blocks: one markdown and one HTML writer.
-from ..report.report import _html as render_html
-from ..report.report import _markdown as render_markdown
+from ..report import render_html, render_markdown
 from .analytical import break_even_spike_rate
 from .battery import SMARTWATCH, case_lifetime_hours
 from .compare import gain_table

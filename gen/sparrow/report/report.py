@@ -135,7 +135,7 @@ def _blocks(run_dir: Path, doc: Mapping) -> list[tuple]:
     return out
 
 
-def _markdown(blocks: list[tuple]) -> str:
+def render_markdown(blocks: list[tuple]) -> str:
     lines = []
     for b in blocks:
         if b[0] == "h":
@@ -152,7 +152,7 @@ def _markdown(blocks: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def _html(blocks: list[tuple], title: str) -> str:
+def render_html(blocks: list[tuple], title: str) -> str:
     e = html.escape
     body = []
     for b in blocks:
@@ -184,6 +184,6 @@ def write_report(run_dir: str | Path, doc: Mapping | None = None) -> tuple[Path,
         except (OSError, ValueError) as e:
             raise SparrowError(f"no readable metrics.json in run folder {run_dir}: {e}") from None
     blocks = _blocks(run_dir, doc)
-    md = atomic_write_text(run_dir / "report.md", _markdown(blocks))
-    page = atomic_write_text(run_dir / "report.html", _html(blocks, f"Sparrow: {doc['flow']}"))
+    md = atomic_write_text(run_dir / "report.md", render_markdown(blocks))
+    page = atomic_write_text(run_dir / "report.html", render_html(blocks, f"Sparrow: {doc['flow']}"))
     return md, page
