@@ -1,8 +1,13 @@
 """The human report of a flow run (``report.md``, ``report.html``, plots), from its
 ``metrics.json``."""
 
-from .report import (SPARROWSNN_PUBLISHED, format_value, render_html, render_markdown,
-                     write_report)
+from .render import Block, Bullets, Figure, Figures, Heading, Paragraph, Table
+from .render import html_page as render_html
+from .render import markdown as render_markdown
+from .report import write_report
+from .sections import SPARROWSNN_PUBLISHED, signoff_banner
+from .values import format_value
 
-__all__ = ["SPARROWSNN_PUBLISHED", "format_value", "render_html", "render_markdown",
-           "write_report"]
+__all__ = ["SPARROWSNN_PUBLISHED", "Block", "Bullets", "Figure", "Figures", "Heading",
+           "Paragraph", "Table", "format_value", "render_html", "render_markdown",
+           "signoff_banner", "write_report"]

@@ -1,0 +1,117 @@
+"""A run's metrics document (``metrics.json``), read defensively for the report: a malformed
+document is one ``SparrowError`` naming the file and the field, never a traceback."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from ..errors import SparrowError
+from ..flow.metrics import base_name, metric_spec
+from .values import format_percent, format_short, format_value
+
+NOT_MEASURED = "not measured"
+"""What a report shows for a metric the run does not have (never a made-up 0)."""
+
+
+class RunMetrics:
+    """The metrics of one run with their units, meanings and sources.
+
+    ``where`` names the document in error messages (the path of ``metrics.json``)."""
+
+    def __init__(self, doc: object, where: str):
+        self.where = where
+        if not isinstance(doc, Mapping):
+            raise SparrowError(f"{where}: expected a JSON object, got {type(doc).__name__}")
+        self.doc = doc
+        self.metrics = self._mapping(doc, "metrics", required=True)
+        self.units = self._mapping(doc, "units")
+        self.descriptions = self._mapping(doc, "descriptions")
+        self.sources = self._mapping(doc, "sources")
+        self.notes = self._mapping(doc, "notes")
+        steps = doc.get("steps", [])
+        if not isinstance(steps, list) or not all(
+                isinstance(s, Mapping) and all(isinstance(s.get(k), str)
+                                               for k in ("id", "dir", "name", "status"))
+                for s in steps):
+            raise SparrowError(f"{where}: 'steps' must be a list of objects with the strings "
+                               "id, dir, name and status")
+        self.steps = steps
+
+    def _mapping(self, doc: Mapping, field: str, *, required: bool = False) -> Mapping:
+        value = doc.get(field) if required or field in doc else {}
+        if not isinstance(value, Mapping):
+            what = "missing" if value is None else f"a {type(value).__name__}"
+            raise SparrowError(f"{self.where}: '{field}' must be an object, it is {what}")
+        return value
+
+    def _bad(self, name: str, expected: str) -> SparrowError:
+        return SparrowError(f"{self.where}: metric {name} is {self.metrics[name]!r}, "
+                            f"expected {expected}")
+
+    def has(self, name: str) -> bool:
+        return name in self.metrics
+
+    def unit(self, name: str) -> str:
+        """The document's unit of ``name``, else the registered one, else ""."""
+        if isinstance(self.units.get(name), str):
+            return self.units[name]
+        spec = metric_spec(name)
+        return spec.unit if spec else ""
+
+    def description(self, name: str) -> str:
+        if isinstance(self.descriptions.get(name), str) and self.descriptions[name]:
+            return self.descriptions[name]
+        spec = metric_spec(name)
+        return spec.description if spec else ""
+
+    def source(self, name: str) -> str:
+        return str(self.sources.get(name, ""))
+
+    def number(self, name: str) -> float | None:
+        """The finite number ``name``, None when the run does not have it."""
+        if name not in self.metrics:
+            return None
+        value = self.metrics[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise self._bad(name, f"a finite number ({self.unit(name) or 'no unit'})")
+        return value
+
+    def text(self, name: str) -> str | None:
+        if name not in self.metrics:
+            return None
+        if not isinstance(self.metrics[name], str):
+            raise self._bad(name, "a string")
+        return self.metrics[name]
+
+    def flag(self, name: str) -> bool | None:
+        if name not in self.metrics:
+            return None
+        if not isinstance(self.metrics[name], bool):
+            raise self._bad(name, "true or false")
+        return self.metrics[name]
+
+    def strings(self, name: str) -> list[str] | None:
+        if name not in self.metrics:
+            return None
+        value = self.metrics[name]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._bad(name, "a list of strings")
+        return value
+
+    def by_modifier(self, base: str) -> dict[str, float]:
+        """``{modifier: value}`` of every metric ``<base>:<modifier>`` (numbers)."""
+        prefix = base + ":"
+        return {k[len(prefix):]: self.number(k) for k in self.metrics if k.startswith(prefix)}
+
+    def show(self, name: str, *, short: bool = False) -> str:
+        """The metric formatted with its unit (a ``__fraction`` as a percentage; ``short``:
+        at most four significant digits), or "not measured"."""
+        if name not in self.metrics:
+            return NOT_MEASURED
+        value = self.metrics[name]
+        if base_name(name).endswith("__fraction") and not isinstance(value, bool) \
+                and isinstance(value, (int, float)):
+            return format_percent(value)
+        return (format_short if short else format_value)(value, self.unit(name))
