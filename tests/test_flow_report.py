@@ -285,3 +285,11 @@ def test_report_bench_without_chromium_says_how_to_install_it(tmp_path):
                           capture_output=True, text=True, env={"PATH": str(tmp_path)})
     assert done.returncode == 1
     assert "sudo apt-get install chromium" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_line_verdict_is_the_reports_first_line(tmp_path):
+    from sparrow.report import signoff_verdict
+    doc = synthetic_doc()
+    blocks, _ = _render(tmp_path, doc)
+    assert signoff_verdict(doc["metrics"]) == blocks[1]["text"]
+    assert signoff_verdict({}).startswith("SIGN-OFF NOT CHECKED")

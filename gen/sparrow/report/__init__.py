@@ -5,9 +5,9 @@ from .render import Block, Bullets, Figure, Figures, Heading, Paragraph, Table
 from .render import html_page as render_html
 from .render import markdown as render_markdown
 from .report import write_report
-from .sections import SPARROWSNN_PUBLISHED, signoff_banner
+from .sections import SPARROWSNN_PUBLISHED, signoff_verdict
 from .values import format_value
 
 __all__ = ["SPARROWSNN_PUBLISHED", "Block", "Bullets", "Figure", "Figures", "Heading",
            "Paragraph", "Table", "format_value", "render_html", "render_markdown",
-           "signoff_banner", "write_report"]
+           "signoff_verdict", "write_report"]

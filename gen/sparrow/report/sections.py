@@ -6,7 +6,7 @@ Plots are drawn into ``plots/`` of the run folder as the sections that show them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +85,11 @@ def signoff_banner(run: RunMetrics) -> Banner:
                       "extrapolated power table look-ups.", "pass")
     reasons = run.strings("flow__signoff__reasons") or ["the flow recorded no reason"]
     return Banner("NOT A SIGN-OFF RESULT: " + "; ".join(reasons), "fail")
+
+
+def signoff_verdict(metrics: Mapping) -> str:
+    """The sign-off verdict of a run's ``metrics`` in words (what the report opens with)."""
+    return signoff_banner(RunMetrics({"metrics": metrics}, "run metrics")).text
 
 
 def title(run: RunMetrics) -> str:
