@@ -12,6 +12,20 @@ def test_values_carry_units_with_si_prefixes_for_power():
     assert format_value(2698, "cells") == "2,698 cells"
     assert format_value(246.107483, "ns") == "246.107 ns"
     assert format_value("_1026_", "") == "_1026_"
+    assert format_value(2.90625e-05, "s") == "29.06 µs"
+    assert format_value(False, "") == "no"
+    assert format_value(["a", "b"], "") == "a; b" and format_value([], "") == "none"
+
+
+def test_headline_formats():
+    from sparrow.report.values import format_percent, format_short, format_slack, si_scale
+    assert format_short(7.874438, "MHz") == "7.874 MHz"
+    assert format_short(512659.0, "µm²") == "512,659 µm²"
+    assert format_percent(0.1234) == "12.3 %" and format_percent(2e-6) == "0.0002 %"
+    assert format_percent(0.0) == "0 %"
+    assert format_slack(-18.2) == "-18.2 ns" and format_slack(123.006803) == "+123 ns"
+    assert si_scale(4e-8, "J") == (1e-9, "nJ") and si_scale(4e-8, "µm²") == (1.0, "µm²")
+    assert si_scale(0.0, "W") == (1.0, "W")
 
 
 def test_power_metrics_get_tables_and_plots(tmp_path):
@@ -100,7 +114,7 @@ def synthetic_doc(**changes) -> dict:
                                "fraction" not in k and "assumption" not in k else
                                "J" if k.startswith("inference__energy") else "")
     return {"flow": "sparrow flow", "sparrow_version": "0", "notes": {"library": "osu018",
-                                                                      "inputs": "2 inputs"},
+                                                                      "inputs": "2 MIT-BIH beats"},
             "steps": [{"id": "sparrow.power", "dir": "06-sparrow-power", "name": "Power",
                        "status": "ran"}],
             "metrics": m, "units": {k: unit(k) for k in m},
@@ -166,6 +180,7 @@ def test_report_opens_with_the_not_signoff_verdict_then_the_answer(tmp_path):
                               "12 max-transition violators")
     assert lead["class"] == "lead" and "40 nJ" in lead["text"] and "46 nJ" in lead["text"]
     assert "1.003 µW" in lead["text"] and "1.2 Hz" in lead["text"]
+    assert blocks[3]["text"] == "Library: osu018; inputs: 2 MIT-BIH beats."
     # markdown: the verdict right under the title, before any other number
     lines = [line for line in md.splitlines() if line]
     assert lines[1] == f"> **NOT A SIGN-OFF RESULT: {'; '.join(REASONS)}**"
@@ -193,9 +208,9 @@ def test_signoff_section_comes_before_every_plot_and_the_metric_table_last(tmp_p
     plots = [i for i, b in enumerate(blocks) if b["figures"]]
     assert plots and h2[0][0] < plots[0]
     # the check table: failing rows say FAIL, with the value and its unit
-    table = blocks[h2[0][0] + 3]
+    table = blocks[h2[0][0] + 4]
     assert "max transition violators12 pins0 pinsFAIL" in table["text"]
-    assert "worst setup slack-18.2 ns≥ 0 ns, propagated clocksFAIL" in table["text"]
+    assert "worst setup slack-18.2 ns≥ 0 nsFAIL" in table["text"]
     assert "power table look-ups extrapolated3.1 %0 %FAIL" in table["text"]
     assert "max capacitance violators0 pins0 pinspass" in table["text"]
     reasons = blocks[h2[0][0] + 2]

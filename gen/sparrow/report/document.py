@@ -4,7 +4,7 @@ document is one ``SparrowError`` naming the file and the field, never a tracebac
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..errors import SparrowError
 from ..flow.metrics import base_name, metric_spec
@@ -45,10 +45,6 @@ class RunMetrics:
             raise SparrowError(f"{self.where}: '{field}' must be an object, it is {what}")
         return value
 
-    def _bad(self, name: str, expected: str) -> SparrowError:
-        return SparrowError(f"{self.where}: metric {name} is {self.metrics[name]!r}, "
-                            f"expected {expected}")
-
     def has(self, name: str) -> bool:
         return name in self.metrics
 
@@ -68,37 +64,31 @@ class RunMetrics:
     def source(self, name: str) -> str:
         return str(self.sources.get(name, ""))
 
+    def _get(self, name: str, ok: Callable[[object], bool], expected: str):
+        """``name``'s value when ``ok(value)``, None when the run does not have it; any other
+        value is a ``SparrowError`` saying what was ``expected``."""
+        if name not in self.metrics:
+            return None
+        value = self.metrics[name]
+        if not ok(value):
+            raise SparrowError(f"{self.where}: metric {name} is {value!r}, expected {expected}")
+        return value
+
     def number(self, name: str) -> float | None:
         """The finite number ``name``, None when the run does not have it."""
-        if name not in self.metrics:
-            return None
-        value = self.metrics[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise self._bad(name, f"a finite number ({self.unit(name) or 'no unit'})")
-        return value
+        return self._get(name, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+                         and math.isfinite(v), f"a finite number ({self.unit(name) or 'no unit'})")
 
     def text(self, name: str) -> str | None:
-        if name not in self.metrics:
-            return None
-        if not isinstance(self.metrics[name], str):
-            raise self._bad(name, "a string")
-        return self.metrics[name]
+        return self._get(name, lambda v: isinstance(v, str), "a string")
 
     def flag(self, name: str) -> bool | None:
-        if name not in self.metrics:
-            return None
-        if not isinstance(self.metrics[name], bool):
-            raise self._bad(name, "true or false")
-        return self.metrics[name]
+        return self._get(name, lambda v: isinstance(v, bool), "true or false")
 
     def strings(self, name: str) -> list[str] | None:
-        if name not in self.metrics:
-            return None
-        value = self.metrics[name]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self._bad(name, "a list of strings")
-        return value
+        return self._get(name, lambda v: isinstance(v, list) and all(isinstance(x, str)
+                                                                      for x in v),
+                         "a list of strings")
 
     def by_modifier(self, base: str) -> dict[str, float]:
         """``{modifier: value}`` of every metric ``<base>:<modifier>`` (numbers)."""

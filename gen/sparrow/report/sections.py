@@ -46,10 +46,8 @@ SIGNOFF_CHECKS = (
            lambda v: v == 0),
     _Check("design__max_fanout_violation__count", "max fanout violators", "0 pins",
            lambda v: v == 0),
-    _Check("timing__setup__ws", "worst setup slack", "≥ 0 ns, propagated clocks",
-           lambda v: v >= 0, _slack),
-    _Check("timing__hold__ws", "worst hold slack", "≥ 0 ns, propagated clocks",
-           lambda v: v >= 0, _slack),
+    _Check("timing__setup__ws", "worst setup slack", "≥ 0 ns", lambda v: v >= 0, _slack),
+    _Check("timing__hold__ws", "worst hold slack", "≥ 0 ns", lambda v: v >= 0, _slack),
     _Check("power__extrapolated__fraction", "power table look-ups extrapolated", "0 %",
            lambda v: v == 0),
 )
@@ -116,6 +114,7 @@ def summary(run: RunMetrics) -> list[Block]:
         lead += "."
     context = "; ".join(f"{k}: {run.notes[k]}" for k in ("library", "inputs")
                         if isinstance(run.notes.get(k), str))
+    context = context[:1].upper() + context[1:]        # not capitalize(): keeps "MIT-BIH"
 
     inferences = run.number("inference__count")
     energy_note = ("zero-delay gate-level activity" if inferences is None else
@@ -155,7 +154,7 @@ def summary(run: RunMetrics) -> list[Block]:
              [verdict], f"{measured} (see Sign-off)"),
     )
     return [signoff_banner(run), Paragraph(lead, lead=True),
-            *([Paragraph(context.capitalize() + ".")] if context else []), Cards(cards)]
+            *([Paragraph(context + ".")] if context else []), Cards(cards)]
 
 
 def signoff(run: RunMetrics) -> list[Block]:
@@ -175,7 +174,9 @@ def signoff(run: RunMetrics) -> list[Block]:
                          run.source(c.metric)))
         else:
             rows.append((c.label, NOT_MEASURED, c.requirement, NOT_MEASURED, ""))
-    out += [Table(("check", "value", "requirement", "status", "source"), tuple(rows), (1,)),
+    out += [Paragraph("The checks of a sign-off result. Slack is OpenSTA's, with propagated "
+                      "clocks where the run has clock trees (ideal clocks otherwise)."),
+            Table(("check", "value", "requirement", "status", "source"), tuple(rows), (1,)),
             Heading(3, "Clock tree and repair"),
             Table(("figure", "value", "source"), _rows(run, CLOCK_TREE_AND_REPAIR), (1,)),
             Heading(3, "Zero-delay vs timed energy")]
