@@ -86,6 +86,7 @@ def synthetic_doc(**changes) -> dict:
         "design__instance__count__cell:NAND2X1": 2632,
         "timing__clock_period": 1.0, "timing__setup__ws": -18.2, "timing__hold__ws": 0.05,
         "timing__fmax": 51.8, "design__max_cap_violation__count": 0,
+        "timing__clock__propagated": True, "timing__unclocked_register__count": 0,
         "design__max_slew_violation__count": 12, "design__max_fanout_violation__count": 0,
         "clock__skew__worst_setup": 0.21, "design__instance__count__clock_buffer": 37,
         "design__repair__buffers": 120, "design__repair__nets": 45,
@@ -198,7 +199,7 @@ def test_report_opens_with_the_not_signoff_verdict_then_the_answer(tmp_path):
     assert notes["average power at 1.2 Hz"] == ("between inferences: clock running, gates "
                                                  "closed, samples arriving at 1.2 Hz (idle "
                                                  "window)")
-    assert notes["sign-off"].startswith("6 of 6 checks measured, 3 failed")
+    assert notes["sign-off"] == "8 of 8 checks measured, 3 failed (see Sign-off)"
 
 
 def test_signoff_section_comes_before_every_plot_and_the_metric_table_last(tmp_path):
@@ -211,13 +212,16 @@ def test_signoff_section_comes_before_every_plot_and_the_metric_table_last(tmp_p
     table = blocks[h2[0][0] + 4]
     assert "max transition violators12 pins0 pinsFAIL" in table["text"]
     assert "worst setup slack-18.2 ns≥ 0 nsFAIL" in table["text"]
-    assert "power table look-ups extrapolated3.1 %0 %FAIL" in table["text"]
+    assert "power table look-ups above the tables' range3.1 %≤ 0.1 %FAIL" in table["text"]
+    assert "clocks propagated through the clock treesyesyespass" in table["text"]
+    blocks, _ = _render(tmp_path, synthetic_doc(timing__clock__propagated=False))
+    assert "clocks propagated through the clock treesnoyesFAIL" in blocks[h2[0][0] + 4]["text"]
     assert "max capacitance violators0 pins0 pinspass" in table["text"]
     reasons = blocks[h2[0][0] + 2]
     assert reasons["tag"] == "ul" and reasons["text"] == "".join(REASONS)
     text = "".join(b["text"] for b in blocks)
-    assert "clock skew, worst setup path0.21 ns" in text
-    assert "clock skew, worst hold pathnot measured" in text      # absent: never a fake 0
+    assert "clock skew, worst setup check0.21 ns" in text
+    assert "clock skew, worst hold checknot measured" in text      # absent: never a fake 0
     assert "whole core40 nJ46 nJ13 %" in text
     assert "lanes15 nJ19 nJ21.1 %" in text
 
@@ -241,7 +245,7 @@ def test_plots_have_units_on_their_axes_and_captions(tmp_path):
 def test_signed_off_and_unchecked_runs_say_so(tmp_path):
     blocks, md = _render(tmp_path, synthetic_doc(
         flow__signoff=True, flow__signoff__reasons=[], timing__setup__ws=0.3,
-        design__max_slew_violation__count=0, power__extrapolated__fraction=0.0))
+        design__max_slew_violation__count=0, power__extrapolated__fraction=0.0005))
     assert blocks[1]["class"] == "banner pass"
     assert "NOT A SIGN-OFF" not in md and "FAIL" not in md
     blocks, md = _render(tmp_path, synthetic_doc(flow__signoff=None,

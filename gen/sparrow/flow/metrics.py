@@ -74,34 +74,6 @@ METRICS: dict[str, MetricSpec] = {
     "power__total": MetricSpec("W", "internal + switching + leakage power"),
     "power__total__group": MetricSpec("W", "total power of one group (Sequential, Combinational, Clock, ...)"),
     "power__total__block": MetricSpec("W", "total power of one design block (hierarchy prefix)"),
-    # sign-off checks (OpenSTA on the repaired netlist, propagated clocks)
-    "design__max_cap_violation__count": MetricSpec(
-        "pins", "pins driving more than their liberty max_capacitance"),
-    "design__max_slew_violation__count": MetricSpec(
-        "pins", "pins whose transition exceeds their liberty max_transition"),
-    "design__max_fanout_violation__count": MetricSpec(
-        "pins", "pins driving more than their max_fanout"),
-    "clock__skew__worst_setup": MetricSpec(
-        "ns", "clock skew (capture minus launch clock arrival) on the worst setup path"),
-    "clock__skew__worst_hold": MetricSpec(
-        "ns", "clock skew (capture minus launch clock arrival) on the worst hold path"),
-    "design__instance__count__clock_buffer": MetricSpec(
-        "cells", "buffers and inverters of the clock trees"),
-    "design__repair__buffers": MetricSpec(
-        "cells", "buffers inserted by the design repair (high-fanout, capacitance, slew)"),
-    "design__repair__nets": MetricSpec("nets", "nets the design repair buffered"),
-    "power__extrapolated__fraction": MetricSpec(
-        "", "share of the power engine's liberty table look-ups beyond the characterized "
-            "slew or load range (extrapolated)"),
-    "power__below_range__fraction": MetricSpec(
-        "", "share of the power engine's liberty table look-ups below the smallest "
-            "characterized slew or load"),
-    "flow__signoff": MetricSpec(
-        "", "true when the run is a sign-off result: no max capacitance, transition or fanout "
-            "violators, non-negative setup and hold slack with propagated clocks, no "
-            "extrapolated power table look-ups"),
-    "flow__signoff__reasons": MetricSpec(
-        "", "why the run is not a sign-off result (one line per failed check)"),
     # timed gate-level simulation (cell delays): glitches
     "inference__energy__timed": MetricSpec(
         "J", "energy of one inference from the activity of a timed gate-level simulation "

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..flow.steps.signoff import EXTRAPOLATION_LIMIT
 from .document import NOT_MEASURED, RunMetrics
 from .plots import bar_chart, paired_bar_chart, slack_chart
 from .render import (Banner, Block, Bullets, Card, Cards, Figure, Figures, Heading, Paragraph,
@@ -27,12 +28,19 @@ SPARROWSNN_PUBLISHED = {
 
 @dataclass(frozen=True)
 class _Check:
-    """One sign-off check: a metric, what it is, the requirement, and the test of it."""
+    """One sign-off check: a metric, what it is, the requirement, and the test of its value
+    (read with ``read``: a number, or a flag)."""
     metric: str
     label: str
     requirement: str
-    passes: Callable[[float], bool]
+    passes: Callable[[float | bool], bool]
+    read: Callable[[RunMetrics, str], float | bool | None] = RunMetrics.number
     shown: Callable[[RunMetrics, str], str] = RunMetrics.show
+
+    def status(self, run: RunMetrics) -> str | None:
+        """"pass" or "FAIL"; None when the run does not have the metric."""
+        value = self.read(run, self.metric)
+        return None if value is None else "pass" if self.passes(value) else "FAIL"
 
 
 def _slack(run: RunMetrics, name: str) -> str:
@@ -40,27 +48,41 @@ def _slack(run: RunMetrics, name: str) -> str:
 
 
 SIGNOFF_CHECKS = (
-    _Check("design__max_cap_violation__count", "max capacitance violators", "0 pins",
-           lambda v: v == 0),
     _Check("design__max_slew_violation__count", "max transition violators", "0 pins",
+           lambda v: v == 0),
+    _Check("design__max_cap_violation__count", "max capacitance violators", "0 pins",
            lambda v: v == 0),
     _Check("design__max_fanout_violation__count", "max fanout violators", "0 pins",
            lambda v: v == 0),
-    _Check("timing__setup__ws", "worst setup slack", "≥ 0 ns", lambda v: v >= 0, _slack),
-    _Check("timing__hold__ws", "worst hold slack", "≥ 0 ns", lambda v: v >= 0, _slack),
-    _Check("power__extrapolated__fraction", "power table look-ups extrapolated", "0 %",
+    _Check("timing__setup__ws", "worst setup slack", "≥ 0 ns", lambda v: v >= 0, shown=_slack),
+    _Check("timing__hold__ws", "worst hold slack", "≥ 0 ns", lambda v: v >= 0, shown=_slack),
+    _Check("timing__clock__propagated", "clocks propagated through the clock trees", "yes",
+           lambda v: v, read=RunMetrics.flag),
+    _Check("timing__unclocked_register__count", "unclocked register pins", "0 pins",
            lambda v: v == 0),
+    _Check("power__extrapolated__fraction", "power table look-ups above the tables' range",
+           f"≤ {format_percent(EXTRAPOLATION_LIMIT)}", lambda v: v <= EXTRAPOLATION_LIMIT),
 )
-"""The checks of DESIGN.md section 7 ("sign-off before numbers"), as the report shows them;
-the verdict itself is the flow's (metric ``flow__signoff``)."""
+"""The checks of the flow's sign-off verdict (``sparrow.flow.steps.signoff``, DESIGN.md
+section 7 "sign-off before numbers"), as the report shows them; the verdict itself is the
+flow's (metric ``flow__signoff``)."""
 
 CLOCK_TREE_AND_REPAIR = (
-    ("clock skew, worst setup path", "clock__skew__worst_setup"),
-    ("clock skew, worst hold path", "clock__skew__worst_hold"),
+    ("clock skew, worst setup check", "clock__skew__worst_setup"),
+    ("clock skew, worst hold check", "clock__skew__worst_hold"),
     ("clock-tree buffers", "design__instance__count__clock_buffer"),
-    ("buffers inserted by repair", "design__repair__buffers"),
-    ("nets repaired", "design__repair__nets"),
-    ("power table look-ups below the characterized range", "power__below_range__fraction"),
+    ("buffers inserted for design rules", "design__repair__buffers"),
+    ("nets given a buffer tree", "design__repair__nets"),
+    ("cells swapped for a stronger variant", "design__repair__resized"),
+    ("delay buffers inserted for hold", "design__repair__hold_buffers"),
+    ("max transition violators before repair", "design__max_slew_violation__count__before"),
+    ("max capacitance violators before repair", "design__max_cap_violation__count__before"),
+    ("max fanout violators before repair", "design__max_fanout_violation__count__before"),
+    ("max transition held to", "design__max_slew__limit"),
+    ("max fanout held to", "design__max_fanout__limit"),
+    ("hold-violating endpoints", "timing__hold__violation__count"),
+    ("power table look-ups below the tables' range (first segment extended)",
+     "power__below_range__fraction"),
 )
 
 
@@ -78,9 +100,10 @@ def signoff_banner(run: RunMetrics) -> Banner:
                       "slack with propagated clocks, power table range); read its numbers as "
                       "estimates from an unchecked netlist.", "unknown")
     if verdict:
-        return Banner("Sign-off checks passed: no max capacitance, transition or fanout "
-                      "violators, non-negative setup and hold slack with propagated clocks, no "
-                      "extrapolated power table look-ups.", "pass")
+        return Banner("Sign-off checks passed: no max transition, capacitance or fanout "
+                      "violators, non-negative setup and hold slack with propagated clocks, at "
+                      f"most {format_percent(EXTRAPOLATION_LIMIT)} of power table look-ups "
+                      "above the tables' range.", "pass")
     reasons = run.strings("flow__signoff__reasons") or ["the flow recorded no reason"]
     return Banner("NOT A SIGN-OFF RESULT: " + "; ".join(reasons), "fail")
 
@@ -122,8 +145,8 @@ def summary(run: RunMetrics) -> list[Block]:
     if timed is not None:
         energy_note += f"; timed simulation: {format_value(timed, 'J')}"
     assumption = run.text("power__average__assumption")
-    checks = [c for c in SIGNOFF_CHECKS if run.has(c.metric)]
-    failed = [c for c in checks if not c.passes(run.number(c.metric))]
+    statuses = [c.status(run) for c in SIGNOFF_CHECKS]
+    measured, failed = len(statuses) - statuses.count(None), statuses.count("FAIL")
     verdict = run.flag("flow__signoff")
     period = run.number("timing__clock_period")
     setup = run.number("timing__setup__ws")
@@ -134,7 +157,7 @@ def summary(run: RunMetrics) -> list[Block]:
         return Card(f"bit-exact, {level}", run.show(metric),
                     "every one equal to the golden model (scores, class, counters)")
 
-    measured = f"{len(checks)} of {len(SIGNOFF_CHECKS)} checks measured, {len(failed)} failed"
+    checked = f"{measured} of {len(SIGNOFF_CHECKS)} checks measured, {failed} failed"
     cards = (
         Card("energy per inference", run.show("inference__energy"), energy_note),
         Card("average power" + (f" at {format_value(rate, 'Hz')}" if rate is not None else ""),
@@ -151,7 +174,7 @@ def summary(run: RunMetrics) -> list[Block]:
         bit_exact("rtl_sim__inferences", "RTL"),
         bit_exact("gatesim__inferences", "gate level"),
         Card("sign-off", {None: "not checked", True: "passed", False: "not a sign-off result"}
-             [verdict], f"{measured} (see Sign-off)"),
+             [verdict], f"{checked} (see Sign-off)"),
     )
     return [signoff_banner(run), Paragraph(lead, lead=True),
             *([Paragraph(context + ".")] if context else []), Cards(cards)]
@@ -168,12 +191,12 @@ def signoff(run: RunMetrics) -> list[Block]:
                               or ["the flow recorded no reason"]))]
     rows = []
     for c in SIGNOFF_CHECKS:
-        if run.has(c.metric):
-            rows.append((c.label, c.shown(run, c.metric), c.requirement,
-                         "pass" if c.passes(run.number(c.metric)) else "FAIL",
-                         run.source(c.metric)))
-        else:
+        status = c.status(run)
+        if status is None:
             rows.append((c.label, NOT_MEASURED, c.requirement, NOT_MEASURED, ""))
+        else:
+            rows.append((c.label, c.shown(run, c.metric), c.requirement, status,
+                         run.source(c.metric)))
     out += [Paragraph("The checks of a sign-off result. Slack is OpenSTA's, with propagated "
                       "clocks where the run has clock trees (ideal clocks otherwise)."),
             Table(("check", "value", "requirement", "status", "source"), tuple(rows), (1,)),
