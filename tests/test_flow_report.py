@@ -106,6 +106,7 @@ def synthetic_doc(**changes) -> dict:
         m[f"inference__energy__block:{block}"] = ZERO[block]
         m[f"inference__energy__timed__block:{block}"] = TIMED[block]
         m[f"power__glitch__fraction__block:{block}"] = 1 - ZERO[block] / TIMED[block]
+    m["power__extrapolated__fraction__block:lanes"] = 0.09
     for name, value in changes.items():
         if value is None:
             m.pop(name, None)
@@ -224,6 +225,8 @@ def test_signoff_section_comes_before_every_plot_and_the_metric_table_last(tmp_p
     assert "clock skew, worst hold checknot measured" in text      # absent: never a fake 0
     assert "whole core40 nJ46 nJ13 %" in text
     assert "lanes15 nJ19 nJ21.1 %" in text
+    # energy by block, with where the power engine read beyond its tables
+    assert "lanes15 nJ37.5 %9 %" in text and "controller5 nJ12.5 %not measured" in text
 
 
 def test_plots_have_units_on_their_axes_and_captions(tmp_path):

@@ -4,6 +4,7 @@ document is one ``SparrowError`` naming the file and the field, never a tracebac
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 
 from ..errors import SparrowError
@@ -12,6 +13,9 @@ from .values import format_percent, format_short, format_value
 
 NOT_MEASURED = "not measured"
 """What a report shows for a metric the run does not have (never a made-up 0)."""
+
+_STEP_FOLDER = re.compile(r"^(.*) \(([^()]+/)\)$")
+"""A metric's source as the flow writes it: ``<tool and method> (<step folder>/)``."""
 
 
 class RunMetrics:
@@ -63,6 +67,17 @@ class RunMetrics:
 
     def source(self, name: str) -> str:
         return str(self.sources.get(name, ""))
+
+    def step_folder(self, name: str) -> str:
+        """The step folder that measured ``name`` (``05-opensta-timing/``); its whole source
+        when that names no folder."""
+        found = _STEP_FOLDER.match(self.source(name))
+        return found.group(2) if found else self.source(name)
+
+    def tools(self) -> dict[str, str]:
+        """Step folder -> the tool and method its metrics came from."""
+        found = (_STEP_FOLDER.match(self.source(k)) for k in self.metrics)
+        return {f.group(2): f.group(1) for f in found if f}
 
     def _get(self, name: str, ok: Callable[[object], bool], expected: str):
         """``name``'s value when ``ok(value)``, None when the run does not have it; any other

@@ -118,9 +118,10 @@ h1{font-size:1.6em;margin-bottom:.4em}h2{border-bottom:1px solid #d0d7de;padding
 .card .note{font-size:.8em;color:#57606a}
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em;max-width:100%}
 td,th{border:1px solid #d0d7de;padding:3px 9px;text-align:left;vertical-align:top;
- overflow-wrap:anywhere}
-th{background:#f3f5f7}td.num{text-align:right;white-space:nowrap}
-td.pass{color:#1b5e20;font-weight:600}td.fail{color:#b71c1c;font-weight:700}
+ overflow-wrap:break-word}
+th{background:#f3f5f7;white-space:nowrap}td.num{text-align:right;white-space:nowrap}
+td.pass{color:#1b5e20;font-weight:600;white-space:nowrap}
+td.fail{color:#b71c1c;font-weight:700;white-space:nowrap}
 td.missing{color:#8c959f;font-style:italic;white-space:nowrap}
 .figures{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}
 figure{margin:0}figure img{max-width:100%}figcaption{font-size:.85em;color:#57606a}

@@ -86,10 +86,15 @@ CLOCK_TREE_AND_REPAIR = (
 )
 
 
+SOURCE = "measured in"
+"""Header of the source column of the sections: the step folder (the Steps table names the
+tool of each, the metric table at the end gives every metric's whole source)."""
+
+
 def _rows(run: RunMetrics, figures) -> tuple[tuple[str, str, str], ...]:
-    """Table rows (figure, value with unit or "not measured", source) for ``(label, metric)``
-    pairs."""
-    return tuple((label, run.show(name), run.source(name)) for label, name in figures)
+    """Table rows (figure, value with unit or "not measured", step folder) for
+    ``(label, metric)`` pairs."""
+    return tuple((label, run.show(name), run.step_folder(name)) for label, name in figures)
 
 
 def signoff_banner(run: RunMetrics) -> Banner:
@@ -196,12 +201,12 @@ def signoff(run: RunMetrics) -> list[Block]:
             rows.append((c.label, NOT_MEASURED, c.requirement, NOT_MEASURED, ""))
         else:
             rows.append((c.label, c.shown(run, c.metric), c.requirement, status,
-                         run.source(c.metric)))
+                         run.step_folder(c.metric)))
     out += [Paragraph("The checks of a sign-off result. Slack is OpenSTA's, with propagated "
                       "clocks where the run has clock trees (ideal clocks otherwise)."),
-            Table(("check", "value", "requirement", "status", "source"), tuple(rows), (1,)),
+            Table(("check", "value", "requirement", "status", SOURCE), tuple(rows), (1,)),
             Heading(3, "Clock tree and repair"),
-            Table(("figure", "value", "source"), _rows(run, CLOCK_TREE_AND_REPAIR), (1,)),
+            Table(("figure", "value", SOURCE), _rows(run, CLOCK_TREE_AND_REPAIR), (1,)),
             Heading(3, "Zero-delay vs timed energy")]
     zero, timed = run.by_modifier("inference__energy__block"), \
         run.by_modifier("inference__energy__timed__block")
@@ -231,7 +236,7 @@ def energy(run: RunMetrics, plots: Path) -> list[Block]:
         Paragraph((f"Activity: {activity}. " if activity else "")
                   + "Energy = per-transition internal and switching energies over the inference "
                   "window plus leakage, divided by the inferences in it."),
-        Table(("figure", "value", "source"), _rows(run, (
+        Table(("figure", "value", SOURCE), _rows(run, (
             ("energy per inference (zero delay)", "inference__energy"),
             ("energy per inference (timed, cell delays)", "inference__energy__timed"),
             ("inference time", "inference__time"),
@@ -253,10 +258,15 @@ def energy(run: RunMetrics, plots: Path) -> list[Block]:
                                      quantity="energy per inference")
             figures.append(Figure("plots/energy_timed_block.png",
                                   f"Zero-delay vs timed energy per inference by block, {shown}"))
+        # Where the power engine read beyond its tables: the blocks whose figures to doubt.
+        beyond = run.by_modifier("power__extrapolated__fraction__block")
+        header = ("block", "energy per inference", "share") + (
+            ("power look-ups above the tables' range",) if beyond else ())
+        rows = tuple((b, format_value(v, "J"), format_percent(v / whole)) + (
+            (format_percent(beyond[b]) if b in beyond else NOT_MEASURED,) if beyond else ())
+            for b, v in sorted(blocks.items(), key=lambda kv: -kv[1]))
         out += [Heading(3, "Where the energy goes"), Figures(tuple(figures)),
-                Table(("block", "energy per inference", "share"),
-                      tuple((b, format_value(v, "J"), format_percent(v / whole))
-                            for b, v in sorted(blocks.items(), key=lambda kv: -kv[1])), (1, 2))]
+                Table(header, rows, (1, 2, 3))]
     published = SPARROWSNN_PUBLISHED
     out += [Heading(3, "Published figures (not comparable)"),
             Paragraph(f"{published['label']}. Printed for orientation only: the difference "
@@ -281,7 +291,7 @@ def average_power(run: RunMetrics) -> list[Block]:
         Paragraph(f"power__average assumes, between inferences: {assumption}." if assumption
                   else "This run does not record which idle assumption power__average used; "
                        f"its recorded meaning: {run.description('power__average')}."),
-        Table(("figure", "value", "source"), _rows(run, (
+        Table(("figure", "value", SOURCE), _rows(run, (
             ("average power (power__average)", "power__average"),
             ("idle power: clock running, gates closed, samples arriving", "power__idle__total"),
             ("average power if the clock stopped between inferences (leakage only)",
@@ -300,7 +310,7 @@ def power(run: RunMetrics, plots: Path) -> list[Block]:
         return []
     out: list[Block] = [
         Heading(2, "Power during inferences"),
-        Table(("figure", "value", "source"), _rows(run, (
+        Table(("figure", "value", SOURCE), _rows(run, (
             ("power over the inference window", "power__total"),
             ("internal", "power__internal__total"),
             ("switching", "power__switching__total"),
@@ -353,7 +363,7 @@ def timing(run: RunMetrics, plots: Path) -> list[Block]:
                 plots / "slack.png")
     return [Heading(2, "Timing"),
             Figures((Figure("plots/slack.png", "Clock period and worst slack, ns"),)),
-            Table(("figure", "value", "source"), _rows(run, (
+            Table(("figure", "value", SOURCE), _rows(run, (
                 ("clock period", "timing__clock_period"),
                 ("worst setup slack", "timing__setup__ws"),
                 ("worst hold slack", "timing__hold__ws"),
@@ -366,11 +376,13 @@ def timing(run: RunMetrics, plots: Path) -> list[Block]:
 
 def steps(run: RunMetrics, run_dir: Path) -> list[Block]:
     version = run.doc.get("sparrow_version", "of unknown version")
+    tools = run.tools()
     rows = tuple((s["dir"], s["name"], s["status"],
-                  run.show(f"flow__wall_time__step:{s['id']}")) for s in run.steps)
+                  run.show(f"flow__wall_time__step:{s['id']}"), tools.get(s["dir"] + "/", ""))
+                 for s in run.steps)
     return [Heading(2, "Steps"),
             Paragraph(f"Run folder: {run_dir.resolve()}. Sparrow {version}."),
-            Table(("folder", "step", "status", "wall time"), rows, (3,))]
+            Table(("folder", "step", "status", "wall time", "measured with"), rows, (3,))]
 
 
 def all_metrics(run: RunMetrics) -> list[Block]:
