@@ -175,7 +175,8 @@ def summary(run: RunMetrics) -> list[Block]:
                        if run.has(m)) + " (Yosys, liberty cell areas)"),
         Card("fmax", run.show("timing__fmax", short=True),
              NOT_MEASURED if period is None or setup is None else
-             f"clock {format_value(period, 'ns')}, worst setup slack {format_slack(setup)}"),
+             f"register-to-register paths; at the {format_value(period, 'ns')} clock the "
+             f"worst setup slack is {format_slack(setup)}"),
         bit_exact("rtl_sim__inferences", "RTL"),
         bit_exact("gatesim__inferences", "gate level"),
         Card("sign-off", {None: "not checked", True: "passed", False: "not a sign-off result"}
