@@ -53,8 +53,8 @@ class RunMetrics:
         return name in self.metrics
 
     def unit(self, name: str) -> str:
-        """The document's unit of ``name``, else the registered one, else ""."""
-        if isinstance(self.units.get(name), str):
+        """The document's unit of ``name``, else (none, or "") the registered one, else ""."""
+        if isinstance(self.units.get(name), str) and self.units[name]:
             return self.units[name]
         spec = metric_spec(name)
         return spec.unit if spec else ""
