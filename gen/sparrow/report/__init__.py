@@ -1,9 +1,8 @@
 """The human report of a flow run (``report.md``, ``report.html``, plots), from its
 ``metrics.json``."""
 
-from .render import Block, Bullets, Figure, Figures, Heading, Paragraph, Table
-from .render import html_page as render_html
-from .render import markdown as render_markdown
+from .render import (Block, Bullets, Figure, Figures, Heading, Paragraph, Table, render_html,
+                     render_markdown)
 from .report import write_report
 from .sections import SPARROWSNN_PUBLISHED, signoff_verdict
 from .values import format_value

@@ -61,7 +61,7 @@ class Bullets:
 @dataclass(frozen=True)
 class Figure:
     path: str
-    """Relative to the run folder."""
+    """Relative to the folder of the report."""
     caption: str
 
 
@@ -79,7 +79,7 @@ def _md_table(header, rows) -> list[str]:
             + ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows] + [""])
 
 
-def markdown(blocks: list[Block]) -> str:
+def render_markdown(blocks: list[Block]) -> str:
     lines: list[str] = []
     for b in blocks:
         if isinstance(b, Heading):
@@ -148,7 +148,7 @@ def _html_table(header, rows, numeric=()) -> str:
     return f"<table>\n<tr>{head}</tr>\n{body}</table>"
 
 
-def html_page(blocks: list[Block], title: str) -> str:
+def render_html(blocks: list[Block], title: str) -> str:
     e = html.escape
     body = []
     for b in blocks:

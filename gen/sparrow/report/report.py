@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import SparrowError
 from ..fileio import atomic_write_text
 from .document import RunMetrics
-from .render import html_page, markdown
+from .render import render_html, render_markdown
 from .sections import report_blocks, title
 
 
@@ -36,6 +36,6 @@ def write_report(run_dir: str | Path, doc: Mapping | None = None) -> tuple[Path,
         where = f"metrics document for {run_dir}"
     run = RunMetrics(doc, where)
     blocks = report_blocks(run, run_dir)
-    md = atomic_write_text(run_dir / "report.md", markdown(blocks))
-    page = atomic_write_text(run_dir / "report.html", html_page(blocks, title(run)))
+    md = atomic_write_text(run_dir / "report.md", render_markdown(blocks))
+    page = atomic_write_text(run_dir / "report.html", render_html(blocks, title(run)))
     return md, page
