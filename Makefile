@@ -25,10 +25,13 @@ test: setup-train
 test-slow: setup-train
 	$(BIN)/python -m pytest -n 2 -q -m slow
 
-bench: setup
+# The report bench takes a screenshot with headless Chromium (Debian's chromium).
+bench:
+	./setup.sh bench
 	$(BIN)/python bench/golden.py
 	$(BIN)/python bench/power_reference.py
 	$(BIN)/python bench/flow.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf runs build .pytest_cache

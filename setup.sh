@@ -2,13 +2,20 @@
 # Installs everything Sparrow needs on Debian 12, idempotently:
 #   Debian packages (apt when run as root, otherwise the exact command to run) and
 #   a virtual environment in .venv with the pinned Python dependencies.
-# Usage: ./setup.sh [extra ...]     extras: train (PyTorch for ECG training)
+# Usage: ./setup.sh [extra ...]     extras: train (PyTorch for ECG training),
+#                                           bench (Chromium, for bench/report.py's screenshot)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(yosys iverilog opensta qflow-tech-osu018 build-essential python3-dev python3-venv ccache)
 VENV=.venv
 PY=${PYTHON:-python3}
+
+# "bench" is a Debian package, not a Python extra: only the others go to pip.
+pip_extras=()
+for e in "$@"; do
+  if [ "$e" = bench ]; then APT_PACKAGES+=(chromium); else pip_extras+=("$e"); fi
+done
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 extras=dev
-for e in "$@"; do extras="$extras,$e"; done
+for e in "${pip_extras[@]}"; do extras="$extras,$e"; done
 
 # Reinstall only when pyproject.toml or the extras changed.
 stamp="$VENV/.sparrow-setup"

@@ -191,12 +191,8 @@ def cmd_flow(args) -> int:
 
 
 def _print_flow_summary(m: dict, run_dir: Path) -> None:
-    from .report import format_value
-    if m.get("flow__signoff") is False:
-        print("NOT A SIGN-OFF RESULT: " + "; ".join(m.get("flow__signoff__reasons", [])))
-    elif m.get("flow__signoff"):
-        print("sign-off: design rules met, setup and hold met with propagated clocks, power "
-              "read within the library's tables")
+    from .report import format_value, signoff_verdict
+    print(signoff_verdict(m))           # before any number, as the report does
     rows = [("area", "design__instance__area", "µm²"),
             ("cells", "design__instance__count", "cells"),
             ("worst setup slack", "timing__setup__ws", "ns"),

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..fileio import atomic_write_bytes, atomic_write_text
 # The run report's renderers take the same blocks: one markdown and one HTML writer.
-from ..report import render_html, render_markdown
+from ..report import (Block, Figure, Figures, Heading, Paragraph, Table, render_html,
+                      render_markdown)
 from .analytical import break_even_spike_rate
 from .battery import SMARTWATCH, case_lifetime_hours
 from .compare import gain_table
@@ -140,60 +141,60 @@ def _fmt(v: float) -> str:
     return f"{v:.3e}"
 
 
-def report_blocks(e: ModelEstimate) -> list[tuple]:
-    """The report as blocks: ("h", level, text), ("p", text), ("table", header, rows),
-    ("img", file, caption)."""
-    blocks: list[tuple] = [
-        ("h", 1, f"Energy estimates: {e.model}"),
-        ("p", f"T = {e.timesteps}, {e.inferences} inference(s) through the golden model, "
-              f"measured mean spike rate {e.spike_rate * 100:.2f} % (spikes per neuron per "
-              f"timestep). Parameters: {e.params.name}. All energies are estimates in J per "
-              "inference, before any synthesis; measured figures come from `sparrow flow`."),
-        ("h", 2, "Per twin and estimator (J per inference)"),
-        ("table", ["estimator", "twin", "total"] + [TERM_LABELS[n] for n in TERM_NAMES],
-         [[est, twin, _fmt(e.get(twin, est).total.total)]
-          + [_fmt(getattr(e.get(twin, est).total, n)) for n in TERM_NAMES]
-          for est in ESTIMATORS for twin in TWINS]),
-        ("h", 2, "Claimed vs modelled gain over the QNN twin"),
-        ("p", "E(qnn) / E(twin): above 1 the spiking twin saves energy. The naive column is "
-              "what the usual FLOPs x T x (1 - sparsity) x E_AC estimate claims; the others "
-              "count memory, movement and neuron modules (after arXiv 2309.03388, which found "
-              "claimed 10-83x gains shrink to 1.3-25x on SATA and SpikeSim)."),
-        ("table", ["twin"] + list(ESTIMATORS),
-         [[r["twin"]] + [f"{r[est]:.3g}x" for est in ESTIMATORS] for r in gain_table(
-             e.estimates)]),
-        ("h", 2, "Break-even spike rate"),
-        ("p", "Below the break-even rate the per-timestep if twin costs less than the qnn "
-              "twin (analytical estimator). "
-              + ("This model has no spikes to scale. " if e.break_even_model is None else
-                 f"For this model's layers: {e.break_even_model * 100:.2f} % "
-                 f"(measured {e.spike_rate * 100:.2f} %). ")
-              + f"For the paper's generic layer (8-bit weights, fan-in 4096) at T = "
-                f"{e.timesteps}: {e.break_even_generic * 100:.2f} %."),
-        ("img", "breakeven.png", "Break-even over T, model vs published points"),
-        ("table", ["published point", "published", "model"],
-         [[p.label, f"{p.spike_rate * 100:.2f} %",
-           f"{_point_model(p, e) * 100:.2f} %"] for p in BREAK_EVEN_POINTS]),
-        ("h", 2, "Energy over T and spike rate"),
-        ("img", "energy_vs_t.png", "Energy per twin over T"),
-        ("img", "energy_vs_rate.png", "Energy per twin over the mean spike rate"),
-        ("h", 2, "Battery life (smartwatch)"),
-        ("p", f"lifetime = C x V / (P_base + f x E): {SMARTWATCH.capacity_mah:g} mAh, "
-              f"{SMARTWATCH.voltage_v:g} V, rest of system "
-              f"{SMARTWATCH.base_power_w * 1e3:.3g} mW, {SMARTWATCH.inference_rate_hz:g} "
-              "inferences/s. Sources: " + "; ".join(f"{k}: {v}" for k, v in
-                                                    SMARTWATCH.sources.items())),
-        ("table", ["twin", "E per inference (analytical)", "battery life (days)",
-                   "at 1 µW rest of system (days)"],
-         [[twin, _fmt(e.get(twin, "analytical").total.total),
-           f"{case_lifetime_hours(SMARTWATCH, e.get(twin, 'analytical').total.total) / 24:.4g}",
-           f"{case_lifetime_hours(SMARTWATCH, e.get(twin, 'analytical').total.total, base_power_w=1e-6) / 24:.4g}"]
-          for twin in TWINS]),
-        ("img", "battery.png", "Battery life over inference rate and rest-of-system power"),
-        ("h", 2, "Parameters"),
-        ("table", ["constant", "value", "source"],
-         [[k, f"{v['value']:g} {v['unit']}", v["source"]]
-          for k, v in e.params.to_dict()["constants"].items()]),
+def report_blocks(e: ModelEstimate) -> list[Block]:
+    """The report as the run report's blocks (headings, paragraphs, tables, figures)."""
+    blocks: list[Block] = [
+        Heading(1, f"Energy estimates: {e.model}"),
+        Paragraph(f"T = {e.timesteps}, {e.inferences} inference(s) through the golden model, "
+                  f"measured mean spike rate {e.spike_rate * 100:.2f} % (spikes per neuron per "
+                  f"timestep). Parameters: {e.params.name}. All energies are estimates in J per "
+                  "inference, before any synthesis; measured figures come from `sparrow flow`."),
+        Heading(2, "Per twin and estimator (J per inference)"),
+        Table(["estimator", "twin", "total"] + [TERM_LABELS[n] for n in TERM_NAMES],
+              [[est, twin, _fmt(e.get(twin, est).total.total)]
+               + [_fmt(getattr(e.get(twin, est).total, n)) for n in TERM_NAMES]
+               for est in ESTIMATORS for twin in TWINS]),
+        Heading(2, "Claimed vs modelled gain over the QNN twin"),
+        Paragraph("E(qnn) / E(twin): above 1 the spiking twin saves energy. The naive column is "
+                  "what the usual FLOPs x T x (1 - sparsity) x E_AC estimate claims; the others "
+                  "count memory, movement and neuron modules (after arXiv 2309.03388, which found "
+                  "claimed 10-83x gains shrink to 1.3-25x on SATA and SpikeSim)."),
+        Table(["twin"] + list(ESTIMATORS),
+              [[r["twin"]] + [f"{r[est]:.3g}x" for est in ESTIMATORS] for r in gain_table(
+                  e.estimates)]),
+        Heading(2, "Break-even spike rate"),
+        Paragraph("Below the break-even rate the per-timestep if twin costs less than the qnn "
+                  "twin (analytical estimator). "
+                  + ("This model has no spikes to scale. " if e.break_even_model is None else
+                     f"For this model's layers: {e.break_even_model * 100:.2f} % "
+                     f"(measured {e.spike_rate * 100:.2f} %). ")
+                  + f"For the paper's generic layer (8-bit weights, fan-in 4096) at T = "
+                    f"{e.timesteps}: {e.break_even_generic * 100:.2f} %."),
+        Figures((Figure("breakeven.png", "Break-even over T, model vs published points"),)),
+        Table(["published point", "published", "model"],
+              [[p.label, f"{p.spike_rate * 100:.2f} %",
+                f"{_point_model(p, e) * 100:.2f} %"] for p in BREAK_EVEN_POINTS]),
+        Heading(2, "Energy over T and spike rate"),
+        Figures((Figure("energy_vs_t.png", "Energy per twin over T"),)),
+        Figures((Figure("energy_vs_rate.png", "Energy per twin over the mean spike rate"),)),
+        Heading(2, "Battery life (smartwatch)"),
+        Paragraph(f"lifetime = C x V / (P_base + f x E): {SMARTWATCH.capacity_mah:g} mAh, "
+                  f"{SMARTWATCH.voltage_v:g} V, rest of system "
+                  f"{SMARTWATCH.base_power_w * 1e3:.3g} mW, {SMARTWATCH.inference_rate_hz:g} "
+                  "inferences/s. Sources: " + "; ".join(f"{k}: {v}" for k, v in
+                                                        SMARTWATCH.sources.items())),
+        Table(["twin", "E per inference (analytical)", "battery life (days)",
+               "at 1 µW rest of system (days)"],
+              [[twin, _fmt(e.get(twin, "analytical").total.total),
+                f"{case_lifetime_hours(SMARTWATCH, e.get(twin, 'analytical').total.total) / 24:.4g}",
+                f"{case_lifetime_hours(SMARTWATCH, e.get(twin, 'analytical').total.total, base_power_w=1e-6) / 24:.4g}"]
+               for twin in TWINS]),
+        Figures((Figure("battery.png",
+                        "Battery life over inference rate and rest-of-system power"),)),
+        Heading(2, "Parameters"),
+        Table(["constant", "value", "source"],
+              [[k, f"{v['value']:g} {v['unit']}", v["source"]]
+               for k, v in e.params.to_dict()["constants"].items()]),
     ]
     return blocks
 

@@ -74,6 +74,26 @@ METRICS: dict[str, MetricSpec] = {
     "power__total": MetricSpec("W", "internal + switching + leakage power"),
     "power__total__group": MetricSpec("W", "total power of one group (Sequential, Combinational, Clock, ...)"),
     "power__total__block": MetricSpec("W", "total power of one design block (hierarchy prefix)"),
+    # timed gate-level simulation (cell delays): glitches
+    "inference__energy__timed": MetricSpec(
+        "J", "energy of one inference from the activity of a timed gate-level simulation "
+             "(cell delays, glitches included)"),
+    "inference__energy__timed__block": MetricSpec(
+        "J", "timed-simulation energy of one inference in one block"),
+    "power__glitch__fraction": MetricSpec(
+        "", "share of the timed energy per inference that zero-delay simulation misses "
+            "(1 - zero-delay energy / timed energy)"),
+    "power__glitch__fraction__block": MetricSpec(
+        "", "glitch share of one block's timed energy (1 - zero-delay / timed)"),
+    # idle power between inferences
+    "power__idle__total": MetricSpec(
+        "W", "power while idle between inferences: clock running, clock gates closed, "
+             "samples arriving at the application's rate"),
+    "power__average__clock_stopped": MetricSpec(
+        "W", "average power at the inference rate if the core only leaked between "
+             "inferences (clock stopped)"),
+    "power__average__assumption": MetricSpec(
+        "", "what power__average assumes the core does between inferences"),
     # the flow itself
     "flow__wall_time__step": MetricSpec("s", "wall-clock time of one step"),
 }
