@@ -191,3 +191,27 @@ def test_a_second_flow_in_a_busy_run_folder_stops_at_once(tmp_path):
     from sparrow.flow.lock import run_folder_lock
     with run_folder_lock(run_dir):
         assert (run_dir / ".sparrow.lock").read_text().strip() == str(os.getpid())
+
+
+def test_a_run_that_fails_timing_says_so_first(tmp_path):
+    """At 1 ns (1 GHz) the tiny core misses setup: metrics.json carries flow__signoff false
+    with the slack as the reason, the summary's first line and the report's verdict say so,
+    and --strict exits 1 with one line."""
+    run_dir = tmp_path / "fast"
+    proc = _sparrow("flow", str(TINY), "-o", str(run_dir), "--random", "2", "--lanes", "4",
+                    "--clock-period", "1", "-q")
+    assert proc.returncode == 0, proc.stderr
+    m = _doc(run_dir)["metrics"]
+    assert m["timing__setup__ws"] < 0
+    assert m["flow__signoff"] is False
+    reason = f"setup slack {m['timing__setup__ws']:.3f} ns at a 1 ns clock"
+    assert reason in m["flow__signoff__reasons"]
+    assert proc.stdout.splitlines()[0].startswith("NOT A SIGN-OFF RESULT") and \
+        reason in proc.stdout.splitlines()[0]
+    assert "NOT A SIGN-OFF RESULT" in (run_dir / "report.md").read_text().split("\n## ")[0]
+    strict = _sparrow("flow", str(TINY), "-o", str(run_dir), "--random", "2", "--lanes", "4",
+                      "--clock-period", "1", "-q", "--strict", "--from", "sparrow.signoff")
+    assert strict.returncode == 1
+    lines = strict.stderr.strip().splitlines()
+    assert lines[-1].startswith("sparrow: error:") and reason in lines[-1]
+    assert "Traceback" not in strict.stderr
