@@ -38,10 +38,11 @@ METRICS: dict[str, MetricSpec] = {
     "timing__clock_period": MetricSpec("ns", "clock period used for timing"),
     "timing__setup__ws": MetricSpec("ns", "worst setup (max-path) slack over all path groups"),
     "timing__hold__ws": MetricSpec("ns", "worst hold (min-path) slack over all path groups"),
-    "timing__setup_r2r__ws": MetricSpec("ns", "worst setup slack of register-to-register paths"),
+    "timing__setup_r2r__ws": MetricSpec(
+        "ns", "worst setup slack of the paths between edge-triggered registers"),
     "timing__fmax": MetricSpec(
-        "MHz", "1 / (clock period - worst register-to-register setup slack): the clock at "
-               "which the worst full-cycle register path has zero slack"),
+        "MHz", "1 / (clock period - worst setup slack between edge-triggered registers): the "
+               "clock at which the worst full-cycle register path has zero slack"),
     "timing__critical_path__delay": MetricSpec("ns", "data arrival time of the worst setup path"),
     "timing__critical_path__startpoint": MetricSpec("", "start of the worst setup path"),
     "timing__critical_path__endpoint": MetricSpec("", "end of the worst setup path"),

@@ -10,13 +10,13 @@ get clock-gating checks; ``unclocked_pins`` counts clock pins no clock reaches (
 0). Also reported: max-transition violators (OpenSTA 2.0.17's only design-rule check), the
 worst clock skew for setup and hold, and every hold-violating endpoint.
 
-fmax is defined as 1 / (T - WS), WS the worst setup slack of the register-to-register paths:
-the clock at which the worst of them would have zero slack if path delays stay as they are.
-Paths from inputs and to outputs are left out of it (their slack depends on the environment's
-delays, which the SDC sets as a share of the clock period); with no register-to-register path,
-the worst setup slack of all paths is used. That is exact for full-cycle paths; for the
-half-cycle paths of latch-based clock gates (launched on the falling edge) it is conservative
-(the true limit is higher).
+fmax is defined as 1 / (T - WS), WS the worst setup slack of the paths between edge-triggered
+registers: the clock at which the worst of them would have zero slack if path delays stay as
+they are (these are full-cycle paths, so that is exact). Left out: paths from inputs and to
+outputs (their slack depends on the environment's delays, which the SDC sets as a share of the
+clock period) and paths into the enable latches of clock gates (half-cycle, time-borrowing
+paths; they are checked at the given period, but do not scale with it like a full-cycle path).
+With no such path, the worst setup slack of all paths is used.
 """
 
 from __future__ import annotations
