@@ -28,6 +28,7 @@ from .simulators import simulator_env
 from .tb.job import TbJob
 
 TEST_MODULE = "sparrow.sim.tb.test_core"
+SDF_MODULE = "sparrow_sdf_annotate"
 
 
 class IcarusKeepingDumps(Icarus):
@@ -92,7 +93,8 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                  work_dir: str | os.PathLike, sample_stall=(1,), result_stall=(1,),
                  config_stall=(1,), reset_mid_inference: bool = False,
                  clock_period_ns: float = 10.0, sources=None, build_args=(),
-                 vcd: str | os.PathLike | None = None) -> CoreSimResult:
+                 vcd: str | os.PathLike | None = None,
+                 sdf: str | os.PathLike | None = None) -> CoreSimResult:
     """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
     with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
 
@@ -100,13 +102,18 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     VCD and of ``CoreSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
     synthesized netlist and its library's cell models for gate-level simulation, Icarus
     only); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
-    signal below the top module into that file for the whole run.
+    signal below the top module into that file for the whole run. ``sdf`` (Icarus only, with
+    cell models that have ``specify`` blocks): annotate the cells with these delays, so the
+    simulation is timed and glitches happen as the delays make them. Icarus's SDF reader
+    takes no escaped characters: the instances of a netlist simulated this way need plain
+    names (``sparrow.netlist.plain_instance_names``).
     """
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:
         raise SparrowError("inputs: no inference to simulate (empty array)")
-    if (sources is not None or vcd is not None) and simulator != "icarus":
-        raise SparrowError("gate-level sources and VCD dumps are supported on Icarus only")
+    if (sources is not None or vcd is not None or sdf is not None) and simulator != "icarus":
+        raise SparrowError("gate-level sources, VCD dumps and SDF delays are supported on "
+                           "Icarus only")
     env = simulator_env(simulator)
     work = Path(work_dir).resolve()   # the simulator runs in another folder
     work.mkdir(parents=True, exist_ok=True)
@@ -144,6 +151,12 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         dumper.write_text(dump.verilog())
         sources.append(dumper)
         args += ["-s", DUMP_MODULE]
+    if sdf is not None:
+        annotate = work / f"{SDF_MODULE}.v"
+        annotate.write_text(f"module {SDF_MODULE};\n  initial $sdf_annotate("
+                            f"\"{Path(sdf).resolve()}\", {design.top});\nendmodule\n")
+        sources.append(annotate)
+        args += ["-gspecify", "-s", SDF_MODULE]
     testcases = ["inferences_match_golden"] + (["reset_mid_inference"]
                                                if reset_mid_inference else [])
     extra_env = {"SPARROW_TB_JOB": str(job_path)}

@@ -142,11 +142,13 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
             clock_port: str = "clk", clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
             input_delay_ns: float = 0.0, output_delay_ns: float = 0.0,
             propagated_clock: bool = False, max_fanout: int | None = None,
-            max_transition_ns: float | None = None,
+            max_transition_ns: float | None = None, sdf: str | Path | None = None,
             timeout_s: float | None = None) -> StaResult:
     """Time ``netlist`` (top module ``top``, cells of ``library``) at ``clock_period_ns`` in
     ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``). ``max_fanout`` and
-    ``max_transition_ns`` go into the SDC (OpenSTA checks the transition limit).
+    ``max_transition_ns`` go into the SDC (OpenSTA checks the transition limit). ``sdf``: also
+    write the cells' delays (from the NLDM tables at their loads and transitions) to that SDF
+    file, for a timed gate-level simulation.
 
     Raises ``SparrowError`` for a non-positive period or a clock port the netlist lacks;
     ``ToolError`` when OpenSTA fails.
@@ -176,6 +178,7 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         "SDC": sdc.name,        # the script runs in out_dir: keep the folder movable
         "CLOCKS": "set_propagated_clock [all_clocks]" if propagated_clock else "",
         "HOLD_ENDPOINTS": HOLD_ENDPOINTS,
+        "WRITE_SDF": f'write_sdf -digits 4 "{Path(sdf).resolve()}"' if sdf is not None else "",
     }, name=STA_TEMPLATE.name))
     log = out_dir / "sta.log"
     output = run_tool(["sta", "-no_init", "-no_splash", "-exit", script.resolve()], log=log,
