@@ -97,8 +97,7 @@ def build_clock_trees(builder: TreeBuilder, root: int, clock_nets: list[int]) ->
             key = "free" if is_leaf(builder, ref) else \
                 (editor.block_of(ref.instance) or editor.names[ref.instance])
             branches.setdefault(key, []).append(ref)
-    head_cell = builder.cells.buffer_for(0.0, slew_in=0.0, max_slew=1.0, clock=True) or \
-        builder.cells.strongest
+    head_cell = builder.cells.buffers[0]
     heads: dict[str, int] = {}
     for key, refs in branches.items():
         net = editor.new_net(f"{CTS_BLOCK}.{key}_head_net")

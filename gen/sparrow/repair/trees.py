@@ -99,8 +99,7 @@ class TreeBuilder:
         for group in self._groups(sorted(refs, key=self.editor.name_of), strongest.max_load,
                                   self.rules.max_fanout):
             load = sum(self.pin_cap(r) for r in group)
-            buf = self.cells.buffer_for(load, slew_in=slew_in, max_slew=target, clock=clock) \
-                or strongest
+            buf = self.cells.buffer_for(load, slew_in=slew_in, max_slew=target) or strongest
             base = name()
             out = self.editor.new_net(f"{base}_net")
             for ref in group:
