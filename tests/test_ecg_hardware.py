@@ -19,6 +19,7 @@ import pytest
 from sparrow.ecg import data
 from sparrow.ecg.metrics import class_report
 from sparrow.hw.generate import generate
+from sparrow.hw.schedule import inference_counters
 from sparrow.model import load_model, run
 from sparrow.sim.runner import run_core_sim
 
@@ -65,17 +66,16 @@ def ci_sample(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return np.array(sorted(picks), dtype=np.int64)
 
 
-def assert_bit_exact(result, golden, plan, first: int = 0) -> None:
-    """Every observed inference equals the golden model's: class, scores, counters."""
+def assert_bit_exact(result, golden, plan, x, first: int = 0) -> None:
+    """Every observed inference equals the golden model's: class, scores, and the counters the
+    schedule predicts from its activations."""
     assert result.passed, "\n".join(result.diagnosis + result.errors[:10] + result.tests_failed)
     assert len(result.observed) == len(golden.predictions)
     assert result.predictions == golden.predictions.tolist()
+    counters = inference_counters(plan, x, golden.activations).as_dict()
     for i, seen in enumerate(result.observed):
         assert seen["scores"] == golden.scores[i].tolist(), f"beat {first + i}"
-        assert seen["perf"] == {"cycles": plan.cycles_per_inference,
-                                "weight_reads": golden.weight_reads,
-                                "activation_reads": golden.activation_reads,
-                                "activation_writes": golden.activation_writes}, f"beat {first + i}"
+        assert seen["perf"] == {k: int(v[i]) for k, v in counters.items()}, f"beat {first + i}"
 
 
 def test_ci_sample_of_the_intra_split_is_bit_exact_on_verilator(intra, model, design, tmp_path):
@@ -87,7 +87,7 @@ def test_ci_sample_of_the_intra_split_is_bit_exact_on_verilator(intra, model, de
     assert set(y[index].tolist()) == {0, 1, 2, 3, 4}
     golden = run(model, x[index], lanes=LANES)
     result = run_core_sim(design, x[index], simulator="verilator", work_dir=tmp_path)
-    assert_bit_exact(result, golden, design.plan)
+    assert_bit_exact(result, golden, design.plan, x[index])
 
 
 @pytest.mark.slow
@@ -102,7 +102,7 @@ def test_whole_intra_split_is_bit_exact_on_verilator(intra, model, design, tmp_p
         # One work folder for all chunks: the Verilator build is reused.
         result = run_core_sim(design, chunk, simulator="verilator", work_dir=tmp_path,
                              build_args=FULL_SPLIT_BUILD_ARGS)
-        assert_bit_exact(result, golden, design.plan, first=start)
+        assert_bit_exact(result, golden, design.plan, chunk, first=start)
         predictions += result.predictions
     assert len(predictions) == len(y)
     hardware = class_report(y, np.array(predictions)).to_dict()

@@ -14,13 +14,17 @@ from hw_shapes import build_shape, random_inputs, write_config
 from sparrow.cli import main
 from sparrow.hw import HardwareLimitError, Limits, plan_core
 from sparrow.hw.core import SparrowCore
+from sparrow.hw.schedule import inference_counters
 from sparrow.model import run
 
 
-def simulate_core(model, x, *, lanes, mode="baked"):
+PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
+
+
+def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True):
     """Run inputs through the core (clock gating style ``none``); return per inference
     (class, scores, counters)."""
-    plan = plan_core(model, lanes=lanes, mode=mode)
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip)
     dut = SparrowCore(plan, clock_gate="none")
     out = []
 
@@ -37,8 +41,7 @@ def simulate_core(model, x, *, lanes, mode="baked"):
             await ctx.tick().until(dut.result.valid)
             out.append((ctx.get(dut.result.payload.cls),
                         [ctx.get(dut.result.payload.scores[k]) for k in range(plan.classes)],
-                        {k: ctx.get(getattr(dut.perf, k)) for k in
-                         ("cycles", "weight_reads", "activation_reads", "activation_writes")}))
+                        {k: ctx.get(getattr(dut.perf, k)) for k in PERF}))
             ctx.set(dut.result.ready, 0)
 
     sim = Simulator(dut)
@@ -62,35 +65,75 @@ def test_conformance_vectors_on_hardware(path):
     index = int(path.stem.split("_")[-1]) if path.stem[-1].isdigit() else 41
     lanes = (1, 2, 3, 4, 8)[index % 5]
     mode = ("baked", "loadable")[index % 2]
-    plan, out = simulate_core(model, x, lanes=lanes, mode=mode)
+    plan, out = simulate_core(model, x, lanes=lanes, mode=mode, zero_skip=index % 3 != 0)
+    counters = inference_counters(plan, x, run(model, x, lanes=lanes).activations)
     for i, (cls, got, perf) in enumerate(out):
         assert got == scores[i].tolist(), f"vector {i}"
         assert cls == predictions[i], f"vector {i}"
-        assert perf["cycles"] == plan.cycles_per_inference
+        assert perf == {k: int(v[i]) for k, v in counters.as_dict().items()}, f"vector {i}"
 
 
-def test_cycles_closed_form_and_utilization():
-    """Cycles per inference from the schedule's closed form, computed here independently."""
-    model, lanes = build_shape("deep_six_layers")
-    plan = plan_core(model, lanes=lanes)
+def counted_by_hand(model, x, lanes, zero_skip):
+    """The counters of one inference, walking the schedule element by element (the module doc
+    of sparrow.hw.schedule), independently of its vectorised formulas."""
+    golden = run(model, x[None], lanes=lanes)
+    sources = [x] + [a[0] for a in golden.activations[:-1]]
     cbits = model.count_bits
-    total = 0
-    for layer in model.layers:
+    totals = dict.fromkeys(PERF, 0)
+    for layer, src in zip(model.layers, sources):
+        drain = 2
         if layer.kind == "maxpool1d":
-            groups, taps, fire = math.ceil(layer.in_channels / lanes), layer.kernel, 0
-        else:
-            kernel = layer.kernel if layer.kind == "conv1d" else layer.in_length
-            groups, taps = math.ceil(layer.out_channels / lanes), kernel * layer.in_channels
-            fire = 0 if layer.is_output or layer.theta_is_pow2 else cbits
-        total += layer.out_length * groups * max(taps, fire, 1) + 2 + fire
-    assert plan.cycles_per_inference == total
-    assert plan.lane_utilization == pytest.approx(model.macs / (lanes * total))
-    x = random_inputs(model, 1)
-    _, out = simulate_core(model, x, lanes=lanes)
-    golden = run(model, x, lanes=lanes)
-    assert out[0][2] == {"cycles": total, "weight_reads": model.macs,
-                         "activation_reads": golden.activation_reads,
-                         "activation_writes": golden.activation_writes}
+            groups = math.ceil(layer.in_channels / lanes)
+            fetch = layer.out_length * groups * layer.kernel
+            totals["cycles"] += 1 + fetch + drain
+            totals["activation_reads"] += fetch
+            totals["activation_writes"] += layer.out_length * groups
+            continue
+        conv = layer.kind == "conv1d"
+        kernel, stride, pad = ((layer.kernel, layer.stride, layer.padding) if conv
+                               else (layer.in_length, 1, 0))
+        src = src.reshape(layer.in_channels, -1)
+        fire = 0 if layer.is_output or layer.theta_is_pow2 else cbits
+        groups = math.ceil(layer.out_channels / lanes)
+        first_layer = layer.index == 0
+        for q in range(layer.out_length):
+            for g in range(groups):
+                active = min(lanes, layer.out_channels - g * lanes)
+                cycles = 0
+                for j in range(kernel):
+                    pos = q * stride - pad + j
+                    if not 0 <= pos < src.shape[1]:
+                        continue
+                    words = ([[c] for c in range(layer.in_channels)] if first_layer else
+                             [list(range(w, min(w + lanes, layer.in_channels)))
+                              for w in range(0, layer.in_channels, lanes)])
+                    for word in words:
+                        totals["activation_reads"] += 1
+                        issued = [c for c in word if first_layer or not zero_skip or src[c, pos]]
+                        cycles += max(1, len(issued))
+                        totals["weight_reads"] += active * len(issued)
+                        totals["synops"] += active * sum(1 for c in issued if src[c, pos])
+                totals["cycles"] += max(cycles, fire)
+        totals["cycles"] += 1 + drain + fire
+        totals["activation_writes"] += 0 if layer.is_output else layer.out_length * groups
+    return totals
+
+
+@pytest.mark.parametrize("zero_skip", [True, False])
+@pytest.mark.parametrize("shape", ["deep_six_layers", "mixed_fire_modes", "wide_padding"])
+def test_counters_walked_by_hand(shape, zero_skip):
+    """Cycles, weight reads, fetches, writes and synops of the core equal a walk of the
+    schedule written here; the dense schedule is the plan's cycle figure and the MAC count."""
+    model, lanes = build_shape(shape)
+    x = random_inputs(model, 2)
+    plan, out = simulate_core(model, x, lanes=lanes, zero_skip=zero_skip)
+    for i in range(len(x)):
+        assert out[i][2] == counted_by_hand(model, x[i], lanes, zero_skip), i
+    dense = inference_counters(plan)
+    assert int(dense.weight_reads[0]) == model.macs
+    assert plan.cycles_per_inference == int(dense.cycles[0])
+    if zero_skip:
+        assert all(o[2]["cycles"] <= plan.cycles_per_inference for o in out)
 
 
 @pytest.mark.parametrize("limits,match", [

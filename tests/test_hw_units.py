@@ -25,33 +25,46 @@ def simulate(dut, bench):
     sim.run()
 
 
-def expected_taps(plan):
-    """Every tap of one inference, in issue order, from the loop nest of the plan's module
-    doc: (layer, position, group, tap, valid, act_addr (None for padding), elem, w_addr,
-    out_addr). Activation word of element (c, l): l * groups + c // P, lane c % P; input
-    sample (c, l): word l * C + c."""
-    taps = []
+def word_mask(layer: int, addr: int, lanes: int) -> int:
+    """The non-zero lanes of a (made-up) source word, fixed per layer and address."""
+    return hash((layer, addr)) % (1 << lanes)
+
+
+def expected_issues(plan):
+    """Every issue of one inference in order, walking the schedule of the module doc of
+    sparrow.hw.schedule: (layer, position, group, elem, w_addr, tap_valid, first, last, out),
+    with each count word's non-zero lanes given by ``word_mask``."""
+    out = []
+    p = plan.lanes
     for layer in plan.layers:
         for q in range(layer.out_length):
             base = q * layer.stride - layer.padding
+            span = range(max(base, 0), min(base + layer.kernel, layer.in_length))
             for g in range(layer.groups):
-                for t in range(layer.taps):
-                    if layer.kind == "pool":
-                        pos, word, elem, valid = base + t, None, 0, True
-                        word = pos * layer.row_stride + g
+                words = [(pos, w) for pos in span for w in range(layer.row_words)]
+                cycles = []
+                for pos, w in words:
+                    addr = pos * layer.row_stride + (g if layer.kind == "pool" else w)
+                    if layer.kind == "pool" or layer.src == "input":
+                        lanes = [0]
                     else:
-                        j, c = divmod(t, layer.in_channels)
-                        pos = base + j
-                        valid = 0 <= pos < layer.in_length
-                        if layer.src == "input":
-                            word, elem = pos * layer.in_channels + c, 0
-                        else:
-                            word, elem = pos * layer.row_stride + c // plan.lanes, c % plan.lanes
-                    taps.append((layer.index, q, g, t, valid, word if valid else None,
-                                 elem if layer.kind == "conv" else None,
-                                 g * layer.taps + t if layer.kind == "conv" else None,
-                                 q * layer.groups + g))
-    return taps
+                        valid = range(min(p, layer.in_channels - w * p))
+                        mask = word_mask(layer.index, addr, p) if layer.zero_skip else ~0
+                        lanes = [e for e in valid if mask >> e & 1]
+                    j = pos - base
+                    first_c = w * p if layer.src != "input" else w
+                    tap = [(e, g * layer.taps + j * layer.in_channels + first_c + e, True)
+                           for e in lanes] or [(None, None, False)]
+                    cycles += tap
+                while len(cycles) < layer.fire_cycles:      # a divide fire holds the group
+                    cycles.insert(len(cycles) - 1, (None, None, False))
+                for k, (e, w_addr, valid) in enumerate(cycles):
+                    first, last = k == 0, k == len(cycles) - 1
+                    if valid or first or last:
+                        out.append((layer.index, q, g, e if valid else None,
+                                    w_addr if valid and layer.kind == "conv" else None, valid,
+                                    first, last, q * layer.groups + g))
+    return out
 
 
 @pytest.mark.parametrize("shape", CONTROLLER_SHAPES)
@@ -59,45 +72,39 @@ def test_controller_issues_the_documented_schedule(shape):
     model, lanes = build_shape(shape)
     plan = plan_core(model, lanes=lanes)
     dut = LayerController(plan)
-    want = expected_taps(plan)
-    seen, cycles = [], []
+    want = expected_issues(plan)
+    seen = []
 
     async def bench(ctx):
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
-        n = 0
+        fetched = None
         while not ctx.get(dut.done):
             assert ctx.get(dut.busy), "controller idle before done"
+            ctx.set(dut.nonzero, 0 if fetched is None else word_mask(*fetched, lanes))
             if ctx.get(dut.issue):
                 layer = plan.layers[ctx.get(dut.layer)]
                 valid = bool(ctx.get(dut.tap_valid))
-                t = len([s for s in seen if s[0] == layer.index and s[1] == ctx.get(dut.position)
-                         and s[2] == ctx.get(dut.group)])
-                seen.append((layer.index, ctx.get(dut.position), ctx.get(dut.group), t, valid,
-                             ctx.get(dut.act_addr) if valid else None,
-                             ctx.get(dut.elem) if layer.kind == "conv" else None,
-                             ctx.get(dut.w_addr) if layer.kind == "conv" else None,
+                seen.append((layer.index, ctx.get(dut.position), ctx.get(dut.group),
+                             ctx.get(dut.elem) if valid else None,
+                             ctx.get(dut.w_addr) if valid and layer.kind == "conv" else None,
+                             valid, bool(ctx.get(dut.first)), bool(ctx.get(dut.last)),
                              ctx.get(dut.out_addr)))
-                assert ctx.get(dut.first) == (t == 0)
-                assert ctx.get(dut.last) == (t == layer.taps - 1)
                 assert ctx.get(dut.pool) == (layer.kind == "pool")
                 assert ctx.get(dut.src_input) == (layer.src == "input")
-                if layer.kind == "conv":
-                    assert ctx.get(dut.b_addr) == ctx.get(dut.group)
-            n += 1
+                assert ctx.get(dut.weight_read) == (valid and layer.kind == "conv")
+                assert ctx.get(dut.bias_read) == (ctx.get(dut.first) and layer.kind == "conv")
+            if ctx.get(dut.fetch):
+                fetched = (ctx.get(dut.layer), ctx.get(dut.fetch_addr))
             await ctx.tick()
-        cycles.append(n)
         await ctx.tick()
         assert not ctx.get(dut.busy) and not ctx.get(dut.done)
 
     simulate(dut, bench)
     assert len(seen) == len(want)
     for k, (s, w) in enumerate(zip(seen, want, strict=True)):
-        assert s == w, f"tap {k}: controller {s}, schedule {w}"
-    # From the cycle after start to done: every layer's issue and drain cycles, less the
-    # cycle of start itself.
-    assert cycles[0] == sum(l.cycles for l in plan.layers) - 1
+        assert s == w, f"issue {k}: controller {s}, schedule {w}"
 
 
 @pytest.mark.parametrize("mode", ["baked", "loadable"])

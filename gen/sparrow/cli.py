@@ -124,10 +124,12 @@ def cmd_generate(args) -> int:
     from .hw.generate import generate
     model = _load(args.file)
     design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
+                      zero_skip=not args.no_zero_skip,
                       clock_period_ns=args.clock_period, clock_gate=args.clock_gate)
     plan = design.plan
-    print(f"{design.top}: {plan.mode} mode, {plan.lanes} lane(s), "
-          f"{plan.cycles_per_inference} cycles per inference "
+    print(f"{design.top}: {plan.mode} mode, {plan.lanes} lane(s), zero skipping "
+          f"{'on' if plan.zero_skip else 'off'}, at most {plan.cycles_per_inference} cycles "
+          "per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
@@ -147,7 +149,8 @@ def cmd_sim(args) -> int:
     model = _load(args.file)
     x = _load_inputs(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
-    design = generate(model, work / "design", lanes=args.lanes, mode=args.mode)
+    design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
+                      zero_skip=not args.no_zero_skip)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
           f"({design.plan.lanes} lanes, {design.plan.mode} mode) in {work} ...", flush=True)
     result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
@@ -177,7 +180,8 @@ def cmd_flow(args) -> int:
         raise SparrowError("give a model descriptor: sparrow flow FILE")
     model = _load(args.file)
     x, described = _flow_inputs(model, args)
-    options = FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
+    options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
+                          library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
                           max_fanout=args.max_fanout, strict=args.strict)
@@ -315,6 +319,8 @@ def _hardware_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default=defaults.HW_MODE,
                    help=f"weights in ROM (baked) or in RAM written through the config port "
                    f"(loadable); default {defaults.HW_MODE}")
+    p.add_argument("--no-zero-skip", action="store_true",
+                   help="issue zero counts too (the dense schedule: a QNN datapath)")
 
 
 def _positive_float(text: str) -> float:

@@ -17,6 +17,9 @@ LANES = 8
 HW_MODE = "baked"
 """Weights in ROM (``baked``) rather than RAM written through the config port."""
 
+ZERO_SKIP = True
+"""Skip the zero counts of spiking layers (their weight reads, MACs and cycles)."""
+
 CLOCK_GATE = "instance"
 """Clock-gate idle blocks with the library's gate (``instance``) rather than enables only."""
 

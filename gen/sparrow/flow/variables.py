@@ -42,6 +42,8 @@ STRICT = ConfigVar("STRICT", bool, False,
 
 LANES = ConfigVar("LANES", int, defaults.LANES, "parallel PE lanes")
 HW_MODE = ConfigVar("HW_MODE", str, defaults.HW_MODE, "weights in ROM or RAM", choices=MODES)
+ZERO_SKIP = ConfigVar("ZERO_SKIP", bool, defaults.ZERO_SKIP,
+                      "skip the zero counts of spiking layers (weight reads, MACs, cycles)")
 CLOCK_GATE = ConfigVar("CLOCK_GATE", str, defaults.CLOCK_GATE, "clock gating of idle blocks",
                        choices=STYLES)
 

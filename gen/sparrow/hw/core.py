@@ -1,10 +1,13 @@
 """The SSF core: input buffer, layer controller, weight buffer, PE lanes, fire units,
 activation buffers, argmax and performance counters, behind stream interfaces.
 
-Pipeline of one tap (see :mod:`sparrow.hw.plan` for the schedule):
+Pipeline of one tap (see :mod:`sparrow.hw.schedule` for the schedule):
 
-* stage A: the controller drives the addresses; the memories read at the clock edge;
-* stage B: the lanes multiply-accumulate the activation with the P weights;
+* stage A0: the controller fetches a source word (a sample, or ``P`` counts) at the clock edge;
+* stage A1: the word is in the memory's read register; the controller issues its elements one
+  per cycle (with zero skipping only the non-zero counts): the operand is registered and the
+  weight (and at a group's first issue the bias) memory reads at the clock edge;
+* stage B: the lanes multiply-accumulate the operand with the P weights;
 * stage C: the group's V (in the lanes' registers) fires and the counts are written back
   (DIVIDE fire writes ``count_bits`` cycles later); on the output layer V are the scores.
 
@@ -14,8 +17,8 @@ Interfaces (Verilog port names in brackets):
   (sample ``l*C + c`` is channel ``c`` at time ``l``); accepted while the core is idle.
 * ``result`` [result__valid, result__ready, result__payload]: payload is ``cls`` (argmax, low
   bits) then ``scores`` (one signed field per class, class 0 lowest); held until taken.
-* ``perf`` [perf__cycles, perf__weight_reads, perf__activation_reads, perf__activation_writes]:
-  counters of the last inference, cleared when the next one starts.
+* ``perf`` [perf__cycles, perf__weight_reads, perf__activation_reads, perf__activation_writes,
+  perf__synops]: counters of the last inference, cleared when the next one starts.
 * ``cfg`` [cfg__addr, cfg__data, cfg__en] (loadable mode): writes one weight or bias
   (two's complement) at an address of the manifest's ``config_map``; write only while idle.
 * ``busy`` (computing), ``done`` (one cycle when the result appears).
@@ -82,6 +85,7 @@ class SparrowCore(wiring.Component):
             "weight_reads": Out(plan.counter_bits),
             "activation_reads": Out(plan.counter_bits),
             "activation_writes": Out(plan.counter_bits),
+            "synops": Out(plan.counter_bits),
         })
         signature = {
             "sample": In(stream.Signature(sample_shape)),
@@ -165,48 +169,52 @@ class SparrowCore(wiring.Component):
         if plan.mode == "loadable":
             wiring.connect(m, wiring.flipped(self.cfg), wbuf.cfg)
 
-        # ---- stage A: reads ------------------------------------------------------------
+        # ---- stage A0: fetch; A1: issue --------------------------------------------------
         layer = ctrl.layer
-        read = Signal()
         m.d.comb += [
-            read.eq(ctrl.issue & ctrl.tap_valid),
-            inbuf.read.addr.eq(ctrl.act_addr),
-            inbuf.read.en.eq(read & ctrl.src_input),
-            acts.read.addr.eq(ctrl.act_addr),
-            acts.read.en.eq(read & ~ctrl.src_input),
+            inbuf.read.addr.eq(ctrl.fetch_addr),
+            inbuf.read.en.eq(ctrl.fetch & ctrl.src_input),
+            acts.read.addr.eq(ctrl.fetch_addr),
+            acts.read.en.eq(ctrl.fetch & ~ctrl.src_input),
             acts.read_bank.eq(Array(Const(int(l.src == "act1")) for l in rows)[layer]),
             wbuf.layer.eq(layer),
             wbuf.weight_read.addr.eq(ctrl.w_addr),
-            wbuf.weight_read.en.eq(read & ~ctrl.pool),
+            wbuf.weight_read.en.eq(ctrl.weight_read),
             wbuf.bias_read.addr.eq(ctrl.b_addr),
-            wbuf.bias_read.en.eq(ctrl.issue & ctrl.first & ~ctrl.pool),
+            wbuf.bias_read.en.eq(ctrl.bias_read),
         ]
-
-        # ---- stage B: multiply-accumulate / max --------------------------------------
-        b_issue, b_first, b_last, b_valid = Signal(), Signal(), Signal(), Signal()
-        b_input = Signal()
-        b_elem = Signal.like(ctrl.elem)
-        b_group, b_pos, b_out = (Signal.like(ctrl.group), Signal.like(ctrl.position),
-                                 Signal.like(ctrl.out_addr))
-        m.d[core] += b_issue.eq(ctrl.issue)
-        with m.If(ctrl.issue):
-            m.d[core] += [b_first.eq(ctrl.first), b_last.eq(ctrl.last),
-                         b_valid.eq(ctrl.tap_valid), b_input.eq(ctrl.src_input),
-                         b_elem.eq(ctrl.elem), b_group.eq(ctrl.group),
-                         b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
-        operand = Signal(signed(plan.operand_bits))
-        with m.If(b_input):
+        for lane in range(p):
+            m.d.comb += ctrl.nonzero[lane].eq(acts.read.data[lane] != 0)
+        operand = Signal(signed(plan.operand_bits))     # the issued element (stage A1)
+        with m.If(ctrl.src_input):
             m.d.comb += operand.eq(inbuf.read.data.as_signed() if plan.model.input.signed
                                    else inbuf.read.data)
         with m.Else():
-            m.d.comb += operand.eq(acts.read.data[b_elem])
+            m.d.comb += operand.eq(acts.read.data[ctrl.elem])
+
+        # ---- stage B: multiply-accumulate / max --------------------------------------
+        b_issue, b_first, b_last, b_valid = Signal(), Signal(), Signal(), Signal()
+        b_group, b_pos, b_out = (Signal.like(ctrl.group), Signal.like(ctrl.position),
+                                 Signal.like(ctrl.out_addr))
+        b_operand = Signal.like(operand)
+        b_word = Signal.like(acts.read.data)
+        m.d[core] += b_issue.eq(ctrl.issue)
+        with m.If(ctrl.issue):
+            m.d[core] += [b_first.eq(ctrl.first), b_last.eq(ctrl.last),
+                         b_valid.eq(ctrl.tap_valid), b_group.eq(ctrl.group),
+                         b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
+            # Only what the layer uses moves: no toggling of the other operand register.
+            with m.If(ctrl.pool):
+                m.d[core] += b_word.eq(acts.read.data)
+            with m.Elif(ctrl.tap_valid):
+                m.d[core] += b_operand.eq(operand)
         m.d.comb += [
             lanes.en.eq(b_issue),
             lanes.first.eq(b_first),
             lanes.valid.eq(b_valid),
             lanes.pool.eq(ctrl.pool),
-            lanes.operand.eq(operand),
-            lanes.word.eq(acts.read.data),
+            lanes.operand.eq(b_operand),
+            lanes.word.eq(b_word),
         ]
         wiring.connect(m, wbuf.coefficients, lanes.coefficients)
 
@@ -285,14 +293,16 @@ class SparrowCore(wiring.Component):
             ctrl.group == Array(Const(l.groups - 1) for l in rows)[layer],
             Array(Const(l.active_last) for l in rows)[layer], p))
         with m.If(ctrl.start):
-            m.d[core] += [perf.cycles.eq(0), perf.weight_reads.eq(0),
+            m.d[core] += [perf.cycles.eq(0), perf.weight_reads.eq(0), perf.synops.eq(0),
                           perf.activation_reads.eq(0), perf.activation_writes.eq(0)]
         with m.Elif(computing):
             m.d[core] += perf.cycles.eq(perf.cycles + 1)
-            with m.If(read):
+            with m.If(ctrl.fetch):
                 m.d[core] += perf.activation_reads.eq(perf.activation_reads + 1)
-                with m.If(~ctrl.pool):
-                    m.d[core] += perf.weight_reads.eq(perf.weight_reads + active_lanes)
+            with m.If(ctrl.weight_read):
+                m.d[core] += perf.weight_reads.eq(perf.weight_reads + active_lanes)
+                with m.If(operand != 0):
+                    m.d[core] += perf.synops.eq(perf.synops + active_lanes)
             with m.If(acts.write.en):
                 m.d[core] += perf.activation_writes.eq(perf.activation_writes + 1)
         return m

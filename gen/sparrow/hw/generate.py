@@ -52,7 +52,8 @@ def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
     try:
         manifest = json.loads((out / "manifest.json").read_text())
         top, files = manifest["top"], manifest["files"]
-        plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"])
+        plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"],
+                         zero_skip=manifest["zero_skip"])
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{out} does not hold a generated design ({e})") from None
     return GeneratedDesign(
@@ -86,7 +87,8 @@ def port_map(plan: HardwarePlan) -> dict:
                        {"name": f"scores[{k}]", "lsb": cls_bits + k * score_bits,
                         "bits": score_bits, "signed": True} for k in range(plan.classes)]},
         "perf": {name: f"perf__{name}" for name in
-                 ("cycles", "weight_reads", "activation_reads", "activation_writes")},
+                 ("cycles", "weight_reads", "activation_reads", "activation_writes",
+                  "synops")},
         "busy": "busy", "done": "done",
     }
     if plan.mode == "loadable":
@@ -96,7 +98,8 @@ def port_map(plan: HardwarePlan) -> dict:
     return ports
 
 
-def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = 8, mode: str = "baked",
+def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.LANES,
+             mode: str = defaults.HW_MODE, zero_skip: bool = defaults.ZERO_SKIP,
              clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
              clock_gate: str = defaults.CLOCK_GATE) -> GeneratedDesign:
     """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
@@ -105,7 +108,7 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = 8, mode: 
     """
     if not clock_period_ns > 0:
         raise ValueError(f"clock period must be positive, got {clock_period_ns} ns")
-    plan = plan_core(model, lanes=lanes, mode=mode)
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip)
     top = top_name(model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,24 +1,32 @@
-"""Layer controller: walks the layer table and issues one tap per cycle (stage A).
+"""Layer controller: fetches the source words of every layer and issues their elements.
 
-For each layer it runs the loop nest of :mod:`sparrow.hw.plan`::
+It walks the schedule of :mod:`sparrow.hw.schedule` in two stages:
 
-    for q in out positions:             # base = q*stride - padding
-      for g in groups of P channels:
-        for t in 0 .. period-1:         # a tap in cycles t < taps, idle after
-          conv: tap (j, c), j outer, c inner; input position pos = base + j
-          pool: tap j; position pos = base + j; word g
-    drain 2 + fire_cycles cycles
+* **fetch** (stage A0): the next source word is read from the input buffer or an activation
+  bank (``fetch``, ``fetch_addr``); order ``for q: for g: for valid pos: for w``, where the
+  valid positions of output ``q`` are ``max(base, 0) .. min(base + K, L) - 1`` with
+  ``base = q * stride - padding`` (padding costs nothing);
+* **issue** (stage A1): the fetched word is in the memory's read register; its elements are
+  issued one per cycle, lowest lane first: a count word issues its non-zero counts (zero
+  skipping: ``nonzero`` from the core) or every valid lane, a sample or a pooling word issues
+  once. ``issue`` moves a tap to the lanes (``elem`` picks the operand, ``w_addr`` the weight
+  word ``g * taps + j * C + c``, ``tap_valid`` says whether it multiplies); a word with nothing
+  to issue costs one cycle in which nothing moves unless it opens or closes a group (``first``
+  loads the bias, ``last`` starts the fire). The next word is fetched in the cycle of the
+  current word's last issue, so words follow back to back.
 
-and after the last layer raises ``done``. Addresses are kept as running sums (no multipliers).
-Everything it drives is combinational from its counters, so the memories see the addresses of
-a tap in the cycle the tap is issued; their data arrive one cycle later (stage B).
+A group closes no earlier than ``fire_cycles`` cycles after it opened (a divide-mode fire
+needs them); after a layer's last issue the pipeline drains ``2 + fire_cycles`` cycles, and
+after the last layer ``done`` is raised for one cycle. Addresses are running sums; the only
+products are small tables per layer.
 """
 
 from __future__ import annotations
 
-from amaranth import Array, Const, Module, Signal, signed
+from amaranth import Array, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
+from amaranth.utils import ceil_log2
 
 from .params import check_instance
 from .plan import HardwarePlan
@@ -36,41 +44,55 @@ def _signed_bits(lo: int, hi: int) -> int:
     return bits
 
 
-class LayerController(wiring.Component):
-    """Sequencer of the layer-sequential core.
+def lowest_set(m: Module, mask, width: int, name: str):
+    """(index, found): the lowest set bit of ``mask`` (a priority encoder)."""
+    index = Signal(range(max(width, 2)), name=f"{name}_index")
+    found = Signal(name=f"{name}_found")
+    m.d.comb += found.eq(mask != 0)
+    for i in reversed(range(width)):
+        with m.If(mask[i]):
+            m.d.comb += index.eq(i)
+    return index, found
 
-    ``start`` (one cycle) begins an inference at layer 0; ``busy`` is high until the cycle
-    with ``done``. In each busy cycle with ``issue`` high, the outputs describe one tap:
-    ``tap_valid`` (not a padding tap), ``src_input`` (read the sample buffer instead of an
-    activation bank), ``act_addr`` and ``elem`` (word and lane of the input activation),
-    ``w_addr`` (weight word), ``first``/``last`` (first/last tap of a group; ``b_addr`` is the
-    group's bias word), ``out_addr``, ``group`` and ``position`` (where the group's result
-    goes).
+
+class LayerController(wiring.Component):
+    """Sequencer of the layer-sequential core (see the module doc).
+
+    ``start`` (one cycle) begins an inference; ``busy`` is high until the cycle with ``done``.
+    Fetch outputs: ``fetch``, ``fetch_addr``, ``fetch_input`` (the input buffer, else bank
+    ``layer``'s source). Issue inputs: ``nonzero`` (per lane, the fetched count is not 0).
+    Issue outputs (valid in a cycle with ``issue``): ``tap_valid``, ``elem``, ``w_addr``,
+    ``weight_read`` (read the weight word), ``bias_read`` (read the group's bias word
+    ``b_addr``), ``first``, ``last``, ``group``, ``position``, ``out_addr``; and always
+    ``layer``, ``pool``, ``src_input``.
     """
 
     def __init__(self, plan: HardwarePlan):
         check_instance("plan", plan, HardwarePlan)
         self._plan = plan
         rows = plan.layers
-        self._pos_lo = -max(l.padding for l in rows)
-        self._pos_hi = max(l.in_length + l.padding + l.kernel for l in rows)
-        row_lo = min(-l.padding * l.row_stride for l in rows)
-        row_hi = max((l.in_length + l.padding + l.kernel) * l.row_stride for l in rows)
-        self._row_bits = _signed_bits(row_lo, row_hi)
-        self._pos_bits = _signed_bits(self._pos_lo, self._pos_hi)
+        p = plan.lanes
+        self._pos_bits = _signed_bits(-max(l.padding for l in rows),
+                                      max(l.in_length + l.kernel for l in rows))
+        self._row_bits = _signed_bits(min(-l.padding * l.row_stride for l in rows),
+                                      max((l.in_length + l.kernel) * l.row_stride for l in rows))
         act_words = max(max(plan.act_words), plan.input_words)
         super().__init__({
             "start": In(1),
             "busy": Out(1),
             "done": Out(1),
             "layer": Out(range(len(rows))),
+            "pool": Out(1),
+            "src_input": Out(1),
+            "fetch": Out(1),
+            "fetch_addr": Out(_range_bits(act_words)),
+            "nonzero": In(p),
             "issue": Out(1),
             "tap_valid": Out(1),
-            "src_input": Out(1),
-            "pool": Out(1),
-            "act_addr": Out(_range_bits(act_words)),
-            "elem": Out(range(max(plan.lanes, 2))),
+            "elem": Out(range(max(p, 2))),
             "w_addr": Out(_range_bits(max(l.weight_words for l in rows))),
+            "weight_read": Out(1),
+            "bias_read": Out(1),
             "b_addr": Out(_range_bits(max(l.groups for l in rows))),
             "first": Out(1),
             "last": Out(1),
@@ -83,117 +105,198 @@ class LayerController(wiring.Component):
     def plan(self) -> HardwarePlan:
         return self._plan
 
+    @property
+    def fetch_latency(self) -> int:
+        """Cycles from a fetch to the issue of its word's first element."""
+        return 1
+
     def elaborate(self, platform):
         m = Module()
-        rows = self._plan.layers
+        plan = self._plan
+        rows = plan.layers
+        p = plan.lanes
         n = len(rows)
+        pos_shape = signed(self._pos_bits)
+        row_shape = signed(self._row_bits)
 
         def table(values, shape=None):
             return Array(Const(v, shape) if shape is not None else Const(v) for v in values)
 
-        signed_row = signed(self._row_bits)
-        signed_pos = signed(self._pos_bits)
+        max_pad = max(l.padding for l in rows)
         T = {
             "out_length": table([l.out_length for l in rows]),
             "groups": table([l.groups for l in rows]),
             "taps": table([l.taps for l in rows]),
-            "period": table([l.period for l in rows]),
-            "in_channels": table([l.in_channels for l in rows]),
-            "elems": table([l.elems_per_word for l in rows]),
+            "kernel": table([l.kernel for l in rows]),
             "in_length": table([l.in_length for l in rows]),
+            "in_channels": table([l.in_channels for l in rows]),
+            "words": table([l.row_words for l in rows]),
             "stride": table([l.stride for l in rows]),
-            "row_stride": table([l.row_stride for l in rows], signed_row),
-            "row_step": table([l.stride * l.row_stride for l in rows], signed_row),
-            "base0": table([-l.padding for l in rows], signed_pos),
-            "base_row0": table([-l.padding * l.row_stride for l in rows], signed_row),
+            "row_stride": table([l.row_stride for l in rows], row_shape),
+            "row_step": table([l.stride * l.row_stride for l in rows], row_shape),
+            "base0": table([-l.padding for l in rows], pos_shape),
+            "base_row0": table([-l.padding * l.row_stride for l in rows], row_shape),
+            "fire": table([l.fire_cycles for l in rows]),
             "drain": table([l.drain_cycles for l in rows]),
             "pool": table([int(l.kind == "pool") for l in rows]),
             "input": table([int(l.src == "input") for l in rows]),
+            "counts": table([int(l.kind == "conv" and l.src != "input") for l in rows]),
+            "skip": table([int(l.zero_skip) for l in rows]),
         }
+        # k * C for the k padding positions a window may skip at its start (no multiplier).
+        skip_taps = Array(Array(Const(k * l.in_channels) for k in range(max_pad + 1))
+                          for l in rows)
+        # Lanes that hold a channel, per layer and source word (the last word may be partial).
+        max_words = max(l.row_words for l in rows)
+        lane_valid = Array(Array(Const(((1 << max(0, min(p, l.in_channels - w * p))) - 1)
+                                       if l.kind == "conv" and l.src != "input" else 1, p)
+                                 for w in range(max_words)) for l in rows)
         layer = Signal(range(n))
         cur = {k: v[layer] for k, v in T.items()}
+        m.d.comb += [self.layer.eq(layer), self.pool.eq(cur["pool"]),
+                     self.src_input.eq(cur["input"])]
 
-        issuing = Signal()
-        draining = Signal()
+        # ---- fetch state: the next word to fetch -------------------------------------------
+        fetching = Signal()                    # the layer has words left to fetch
         q = Signal(range(max(l.out_length for l in rows) + 1))
         g = Signal(range(max(l.groups for l in rows) + 1))
-        t = Signal(range(max(l.period for l in rows) + 1))
-        c = Signal(range(max(l.in_channels for l in rows) + 1))
-        ce = Signal(range(max(self._plan.lanes, 2)))
-        cg = Signal(range(max(l.in_channels for l in rows) + 1))
-        base = Signal(signed_pos)
-        base_row = Signal(signed_row)
-        pos = Signal(signed_pos)
-        pos_row = Signal(signed_row)
-        w_addr = Signal(len(self.w_addr))
+        w = Signal(range(max_words + 1))
+        base = Signal(pos_shape)               # q * stride - padding
+        base_row = Signal(row_shape)           # base * row_stride
+        pos = Signal(pos_shape)                # the fetched word's input position
+        row = Signal(row_shape)                # pos * row_stride
+        tb = Signal(len(self.w_addr) + 1)      # weight index of the word's first element
+        tb_pos = Signal.like(tb)               # ... of the position's first word
+        group_tb = Signal.like(tb)             # g * taps
         out_addr = Signal(len(self.out_addr))
-        drain = Signal(range(max(l.drain_cycles for l in rows) + 1))
+        start_pos = Signal(pos_shape)
+        end_pos = Signal(pos_shape)
+        m.d.comb += [start_pos.eq(Mux(base < 0, 0, base)),
+                     end_pos.eq(Mux(base + cur["kernel"] > cur["in_length"], cur["in_length"],
+                                    base + cur["kernel"]))]
+        last_w = Signal()
+        last_pos = Signal()
+        last_g = Signal()
+        last_q = Signal()
+        m.d.comb += [last_w.eq(w == cur["words"] - 1), last_pos.eq(pos == end_pos - 1),
+                     last_g.eq(g == cur["groups"] - 1), last_q.eq(q == cur["out_length"] - 1)]
+        m.d.comb += self.fetch_addr.eq(row + Mux(cur["pool"], g, w))
 
-        issue = Signal()
-        group_end = Signal()
-        m.d.comb += [
-            self.busy.eq(issuing | draining),
-            self.layer.eq(layer),
-            issue.eq(issuing & (t < cur["taps"])),
-            group_end.eq(issuing & (t == cur["period"] - 1)),
-            self.issue.eq(issue),
-            self.pool.eq(cur["pool"]),
-            self.src_input.eq(cur["input"]),
-            self.tap_valid.eq(cur["pool"] | ((pos >= 0) & (pos < cur["in_length"]))),
-            self.elem.eq(ce),
-            self.w_addr.eq(w_addr),
-            self.b_addr.eq(g),
-            self.first.eq(t == 0),
-            self.last.eq(t == cur["taps"] - 1),
-            self.group.eq(g),
-            self.position.eq(q),
-            self.out_addr.eq(out_addr),
-        ]
-        # Pool taps read word g of the row; conv taps read the word holding channel c.
-        with m.If(cur["pool"]):
-            m.d.comb += self.act_addr.eq(pos_row + g)
+        # ---- issue state: the fetched word ----------------------------------------------
+        loaded = Signal()                      # a fetched word is in the read register
+        d_first = Signal()                     # it opens its group
+        d_last = Signal()                      # it closes its group
+        d_tb = Signal.like(tb)
+        d_g, d_q = Signal.like(g), Signal.like(q)
+        d_out = Signal.like(out_addr)
+        d_lanes = Signal(p)                    # lanes it may issue
+        d_layer_end = Signal()                 # it is the layer's last word
+        done_lanes = Signal(p)                 # lanes of it already issued
+        opened = Signal()                      # its group has issued its first cycle
+        group_age = Signal(range(max(l.fire_cycles for l in rows) + 2))
+        candidates = Signal(p)
+        with m.If(cur["counts"]):
+            m.d.comb += candidates.eq(Mux(cur["skip"], self.nonzero & d_lanes, d_lanes)
+                                      & ~done_lanes)
         with m.Else():
-            m.d.comb += self.act_addr.eq(pos_row + cg)
+            m.d.comb += candidates.eq(d_lanes & ~done_lanes)
+        e, found = lowest_set(m, candidates, p, "issue")
+        word_done = Signal()                   # this cycle finishes the word
+        closing = Signal()
+        hold = Signal()                        # a divide-mode fire needs the group longer
+        m.d.comb += [
+            word_done.eq(loaded & ((candidates & ~(1 << e)) == 0)),
+            closing.eq(word_done & d_last),
+            hold.eq(closing & (group_age + 1 < cur["fire"])),
+        ]
+        advance = Signal()                     # the next word may be fetched
+        m.d.comb += [advance.eq(~loaded | (word_done & ~hold)),
+                     self.fetch.eq(fetching & advance & ~self.start)]
 
-        def enter_layer(index_value):
-            """Counters for the first tap of the layer ``index_value`` (a Value or int)."""
-            return [
-                layer.eq(index_value), q.eq(0), g.eq(0), t.eq(0), c.eq(0), ce.eq(0), cg.eq(0),
-                base.eq(T["base0"][index_value]), pos.eq(T["base0"][index_value]),
-                base_row.eq(T["base_row0"][index_value]),
-                pos_row.eq(T["base_row0"][index_value]),
-                w_addr.eq(0), out_addr.eq(0), issuing.eq(1), draining.eq(0),
-            ]
+        first = Signal()
+        m.d.comb += [
+            first.eq(loaded & d_first & ~opened),
+            self.issue.eq(loaded & ~hold & (found | first | closing)),
+            self.tap_valid.eq(loaded & ~hold & found),
+            self.elem.eq(e),
+            self.w_addr.eq(d_tb + e),
+            self.weight_read.eq(loaded & ~hold & found & ~cur["pool"]),
+            self.bias_read.eq(first & ~hold & ~cur["pool"]),
+            self.b_addr.eq(d_g),
+            self.first.eq(first),
+            self.last.eq(closing & ~hold),
+            self.group.eq(d_g),
+            self.position.eq(d_q),
+            self.out_addr.eq(d_out),
+        ]
 
+        issued_now = Signal()
+        m.d.comb += issued_now.eq(loaded & ~hold & found)
+        with m.If(loaded & ~hold):
+            with m.If(first):
+                m.d.sync += opened.eq(1)
+            with m.If(issued_now):
+                m.d.sync += done_lanes.eq(done_lanes | (1 << e))
+
+        # ---- sequencing ------------------------------------------------------------------
+        draining = Signal()
+        drain = Signal(range(max(l.drain_cycles for l in rows) + 1))
+        m.d.comb += [self.busy.eq(fetching | loaded | draining),
+                     self.done.eq(draining & (drain == 0) & (layer == n - 1))]
+
+        def window(index, new_base, new_base_row, new_group_tb):
+            """Fetch counters for the first valid position of a window starting at
+            ``new_base`` (a Value) of layer ``index``."""
+            start = Mux(new_base < 0, 0, new_base)
+            first_tb = new_group_tb + skip_taps[index][start - new_base]
+            return [pos.eq(start), row.eq(Mux(new_base_row < 0, 0, new_base_row)),
+                    tb_pos.eq(first_tb), tb.eq(first_tb), w.eq(0)]
+
+        def enter_layer(index):
+            return [layer.eq(index), q.eq(0), g.eq(0), out_addr.eq(0),
+                    base.eq(T["base0"][index]), base_row.eq(T["base_row0"][index]),
+                    group_tb.eq(0), fetching.eq(1), draining.eq(0), loaded.eq(0),
+                    *window(index, T["base0"][index], T["base_row0"][index], 0)]
+
+        # The next window: the next group at this position, or the first at the next one.
+        next_base = Signal.like(base)
+        next_base_row = Signal.like(base_row)
+        next_group_tb = Signal.like(group_tb)
+        m.d.comb += [next_base.eq(Mux(last_g, base + cur["stride"], base)),
+                     next_base_row.eq(Mux(last_g, base_row + cur["row_step"], base_row)),
+                     next_group_tb.eq(Mux(last_g, 0, group_tb + cur["taps"]))]
+        with m.If(loaded & (group_age < max(l.fire_cycles for l in rows))):
+            m.d.sync += group_age.eq(group_age + 1)
         with m.If(self.start):
             m.d.sync += enter_layer(0)
-        with m.Elif(issuing):
-            m.d.sync += t.eq(t + 1)
-            with m.If(issue):
-                m.d.sync += w_addr.eq(w_addr + 1)
-                with m.If(cur["pool"] | (c == cur["in_channels"] - 1)):
-                    # next kernel position
-                    m.d.sync += [c.eq(0), ce.eq(0), cg.eq(0), pos.eq(pos + 1),
-                                 pos_row.eq(pos_row + cur["row_stride"])]
-                with m.Else():
-                    m.d.sync += c.eq(c + 1)
-                    with m.If(ce == cur["elems"] - 1):
-                        m.d.sync += [ce.eq(0), cg.eq(cg + 1)]
-                    with m.Else():
-                        m.d.sync += ce.eq(ce + 1)
-            with m.If(group_end):
-                m.d.sync += [t.eq(0), c.eq(0), ce.eq(0), cg.eq(0), out_addr.eq(out_addr + 1)]
-                with m.If(g == cur["groups"] - 1):
-                    m.d.sync += [
-                        g.eq(0), q.eq(q + 1), w_addr.eq(0),
-                        base.eq(base + cur["stride"]), pos.eq(base + cur["stride"]),
-                        base_row.eq(base_row + cur["row_step"]),
-                        pos_row.eq(base_row + cur["row_step"]),
-                    ]
-                    with m.If(q == cur["out_length"] - 1):
-                        m.d.sync += [issuing.eq(0), draining.eq(1), drain.eq(cur["drain"] - 1)]
-                with m.Else():
-                    m.d.sync += [g.eq(g + 1), pos.eq(base), pos_row.eq(base_row)]
+        with m.Elif(fetching & advance):
+            # Fetch this word (fetch_addr); the issue stage takes it at the edge.
+            new_group = (pos == start_pos) & (w == 0)
+            m.d.sync += [loaded.eq(1), d_first.eq(new_group), d_last.eq(last_pos & last_w),
+                         d_tb.eq(tb), d_g.eq(g), d_q.eq(q), d_out.eq(out_addr),
+                         d_lanes.eq(lane_valid[layer][w]),
+                         d_layer_end.eq(last_pos & last_w & last_g & last_q),
+                         done_lanes.eq(0)]
+            with m.If(new_group):
+                m.d.sync += [opened.eq(0), group_age.eq(0)]
+            with m.If(~last_w):
+                m.d.sync += [w.eq(w + 1), tb.eq(tb + Mux(cur["counts"], p, 1))]
+            with m.Elif(~last_pos):
+                m.d.sync += [w.eq(0), pos.eq(pos + 1), row.eq(row + cur["row_stride"]),
+                             tb_pos.eq(tb_pos + cur["in_channels"]),
+                             tb.eq(tb_pos + cur["in_channels"])]
+            with m.Else():
+                m.d.sync += [out_addr.eq(out_addr + 1), base.eq(next_base),
+                             base_row.eq(next_base_row), group_tb.eq(next_group_tb),
+                             g.eq(Mux(last_g, 0, g + 1)), q.eq(Mux(last_g, q + 1, q)),
+                             *window(layer, next_base, next_base_row, next_group_tb)]
+                with m.If(last_g & last_q):
+                    m.d.sync += fetching.eq(0)
+        with m.Elif(loaded & word_done & ~hold):
+            # The layer's last word finished issuing: drain, then the next layer.
+            m.d.sync += loaded.eq(0)
+            with m.If(d_layer_end):
+                m.d.sync += [draining.eq(1), drain.eq(cur["drain"] - 1)]
         with m.Elif(draining):
             with m.If(drain != 0):
                 m.d.sync += drain.eq(drain - 1)
@@ -201,5 +304,4 @@ class LayerController(wiring.Component):
                 m.d.sync += draining.eq(0)
             with m.Else():
                 m.d.sync += enter_layer(layer + 1)
-        m.d.comb += self.done.eq(draining & (drain == 0) & (layer == n - 1))
         return m

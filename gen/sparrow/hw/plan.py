@@ -10,19 +10,21 @@ Schedule (one layer at a time, ``P`` = lanes):
   (``w_conv[o, c, j] = w_dense[o, c * L + j]``), so the core has two layer kinds: weighted
   (``conv``) and ``pool``.
 * A weighted layer computes ``P`` output channels (a *group*) at one output position at a time.
-  For each tap ``(j, c)`` (``j`` outer, ``c`` inner) it reads one input activation (broadcast to
-  the lanes) and one word of ``P`` weights; padding taps take their cycle but read nothing.
-  A group therefore takes ``period = max(taps, fire_cycles)`` cycles, back to back.
+  For each valid input position of the window (padding costs nothing) it fetches the source
+  words of that position (one sample per word from the input buffer; ``P`` counts per word from
+  an activation bank) and issues their elements one per cycle: the element is broadcast to the
+  lanes with one word of ``P`` weights (tap ``t = j * C + c``). With zero skipping, a word of
+  counts issues only its non-zero counts (at least one cycle per word).
 * Fire is an arithmetic shift when every theta of the layer is a power of two (0 extra
   cycles), otherwise a restoring division of ``count_bits`` compare/subtract steps that
-  overlaps the next group's accumulation.
-* A pool layer reads one word of ``P`` counts per tap and keeps the element-wise maximum.
-* After a layer's last tap, the pipeline drains (``2 + fire_cycles`` cycles) so that the next
-  layer reads what was written.
+  overlaps the next group's accumulation (a group then takes at least ``count_bits`` cycles).
+* A pool layer fetches one word of ``P`` counts per tap and keeps the element-wise maximum.
+* A layer spends one cycle fetching its first word; after its last issue the pipeline drains
+  (``2 + fire_cycles`` cycles) so that the next layer reads what was written.
 
-Cycles per inference (from the first compute cycle to ``result.valid``)::
-
-    sum over layers of  out_length * groups * period + 2 + fire_cycles
+Cycles per inference depend on the data with zero skipping: ``sparrow.hw.schedule`` computes
+them (and the memory traffic) exactly from the golden model's activations, and gives the
+dense schedule (every element issued) as the upper bound this plan reports.
 
 Memories: activations are stored as words of ``P`` counts: element ``(c, l)`` of a layer output
 lives in word ``l * groups + c // P``, lane ``c % P``. The raw input buffer holds one sample per
@@ -37,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import defaults
 from ..errors import SparrowError
 from ..model.descriptor import Layer, Model
 from ..model.golden import accumulator_bits, layer_traffic, signed_bits
@@ -81,13 +84,14 @@ class LayerPlan:
     src: str                       # "input" | "act0" | "act1"
     dst: str                       # "act0" | "act1" | "scores"
     groups: int                    # output groups of P channels (pool: channel groups)
-    taps: int                      # cycles with a read per group
+    taps: int                      # weights per group and output position (kernel x C)
     row_stride: int                # words per input position in the source buffer
     elems_per_word: int            # input channels per source word (1 for the input buffer)
+    row_words: int                 # words a group fetches per input position
     fire: str                      # "shift" | "divide" | "none" (output) | "max" (pool)
     fire_cycles: int               # extra cycles of the fire step (divide: count_bits)
-    period: int                    # cycles per group
     active_last: int               # lanes used by the last group
+    zero_skip: bool = False        # zero counts issue nothing (SSF layers of a skipping core)
     weight_bits: int = 0
     bias_bits: int = 0
     accumulator_bits: int = 0
@@ -98,16 +102,8 @@ class LayerPlan:
     activation_writes: int = 0
 
     @property
-    def issue_cycles(self) -> int:
-        return self.out_length * self.groups * self.period
-
-    @property
     def drain_cycles(self) -> int:
         return 2 + self.fire_cycles
-
-    @property
-    def cycles(self) -> int:
-        return self.issue_cycles + self.drain_cycles
 
     @property
     def has_weights(self) -> bool:
@@ -141,6 +137,7 @@ class HardwarePlan:
     model: Model = field(repr=False)
     lanes: int
     mode: str
+    zero_skip: bool
     layers: tuple[LayerPlan, ...]
     count_bits: int
     operand_bits: int              # signed width of the multiplier's activation operand
@@ -167,8 +164,10 @@ class HardwarePlan:
     # ---- schedule ----------------------------------------------------------------------
     @property
     def cycles_per_inference(self) -> int:
-        """Clock cycles from the first compute cycle to ``result.valid`` (exact)."""
-        return sum(layer.cycles for layer in self.layers)
+        """Clock cycles from the first compute cycle to ``result.valid`` of the dense schedule:
+        exact without zero skipping, the upper bound with it (``sparrow.hw.schedule``)."""
+        from .schedule import inference_counters     # the schedule module builds on the plan
+        return int(inference_counters(self).cycles[0])
 
     @property
     def load_cycles(self) -> int:
@@ -303,12 +302,13 @@ class HardwarePlan:
                 {k: getattr(l, k) for k in (
                     "index", "name", "kind", "source_kind", "in_channels", "in_length",
                     "out_channels", "out_length", "kernel", "stride", "padding", "src", "dst",
-                    "groups", "taps", "period", "fire", "fire_cycles", "weight_bits",
-                    "bias_bits", "accumulator_bits", "weight_reads", "activation_reads",
-                    "activation_writes")} | {"cycles": l.cycles}
+                    "groups", "taps", "row_words", "fire", "fire_cycles", "zero_skip",
+                    "weight_bits", "bias_bits", "accumulator_bits", "weight_reads",
+                    "activation_reads", "activation_writes")}
                 for l in self.layers],
+            "zero_skip": self.zero_skip,
             "per_inference": {
-                "cycles": self.cycles_per_inference,
+                "max_cycles": self.cycles_per_inference,
                 "load_cycles": self.load_cycles,
                 "ideal_cycles": self.ideal_cycles,
                 "lane_utilization": self.lane_utilization,
@@ -319,16 +319,17 @@ class HardwarePlan:
             },
             "counters": {
                 "cycles": "clock cycles from the first compute cycle to result.valid",
-                "weight_reads": "weights used by MACs (padding taps and unused lanes excluded);"
-                                " each weight once per use, independent of T",
-                "activation_reads": "input-buffer samples and activation words read",
+                "weight_reads": "weights used by MACs (padding, skipped zero counts and unused "
+                                "lanes excluded); each weight once per use, independent of T",
+                "activation_reads": "input-buffer samples and activation words fetched",
                 "activation_writes": "activation words written (output layer excluded)",
+                "synops": "MACs with a non-zero operand (effective synaptic operations)",
             },
         }
 
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
-              limits: Limits = Limits()) -> HardwarePlan:
+              zero_skip: bool = defaults.ZERO_SKIP, limits: Limits = Limits()) -> HardwarePlan:
     """Derive the hardware plan; raise :class:`HardwareLimitError` if the model does not fit."""
     if not isinstance(lanes, int) or isinstance(lanes, bool):
         raise TypeError(f"lanes must be an int, got {type(lanes).__name__}")
@@ -336,6 +337,8 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         raise HardwareLimitError(f"lanes: must be in 1..{limits.max_lanes}, got {lanes}")
     if mode not in MODES:
         raise HardwareLimitError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
+    if not isinstance(zero_skip, bool):
+        raise TypeError(f"zero_skip must be a bool, got {zero_skip!r}")
     if model.aux_input is not None:
         raise HardwareLimitError(f"aux inputs are not supported by the generator yet: model "
                                  f"{model.name} joins an aux input of "
@@ -350,7 +353,7 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
     act_words = [0, 0]
     for layer in model.layers:
         _check_layer_limits(model, layer, limits)
-        rows.append(_layer_plan(model, layer, lanes, act_words))
+        rows.append(_layer_plan(model, layer, lanes, act_words, zero_skip))
     for i, words in enumerate(act_words):
         if words > limits.max_words:
             raise HardwareLimitError(f"activation buffer act{i}: {words} words needed; the "
@@ -364,7 +367,8 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
     regions = _config_regions(rows, lanes)
     total_cfg = max((r.base + r.size for r in regions), default=1)
     plan = HardwarePlan(
-        model=model, lanes=lanes, mode=mode, layers=tuple(rows), count_bits=cbits,
+        model=model, lanes=lanes, mode=mode, zero_skip=zero_skip, layers=tuple(rows),
+        count_bits=cbits,
         operand_bits=operand_bits,
         weight_bits=max(l.weight_bits for l in rows if l.has_weights),
         accumulator_bits=acc_bits, score_bits=rows[-1].accumulator_bits,
@@ -393,7 +397,8 @@ def _check_layer_limits(model: Model, layer: Layer, limits: Limits) -> None:
                                  f"is over the input buffer limit {limits.max_words}")
 
 
-def _layer_plan(model: Model, layer: Layer, lanes: int, act_words: list[int]) -> LayerPlan:
+def _layer_plan(model: Model, layer: Layer, lanes: int, act_words: list[int],
+                zero_skip: bool) -> LayerPlan:
     i = layer.index
     src = "input" if i == 0 else f"act{(i - 1) % 2}"
     dst = "scores" if layer.is_output else f"act{i % 2}"
@@ -437,7 +442,8 @@ def _layer_plan(model: Model, layer: Layer, lanes: int, act_words: list[int]) ->
         out_channels=layer.out_channels, out_length=layer.out_length, kernel=kernel,
         stride=stride, padding=padding, src=src, dst=dst, groups=groups, taps=taps,
         row_stride=row_stride, elems_per_word=elems, fire=fire, fire_cycles=fire_cycles,
-        period=max(taps, fire_cycles, 1), active_last=active_last,
+        row_words=1 if kind == "pool" else row_stride, active_last=active_last,
+        zero_skip=zero_skip and kind == "conv" and src != "input",
         weight_reads=traffic.weight_reads, activation_reads=traffic.activation_reads,
         activation_writes=traffic.activation_writes, **extra)
 

@@ -22,6 +22,7 @@ from cocotb_tools.runner import Icarus, get_runner
 
 from ..errors import SparrowError
 from ..hw.generate import GeneratedDesign
+from ..hw.schedule import inference_counters
 from ..model.golden import check_input, run
 from .icarus import DUMP_MODULE, VcdDump
 from .simulators import simulator_env
@@ -77,12 +78,11 @@ def _environ(env: dict[str, str]):
 
 
 def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
-    """The golden model's values for the testbench: scores, classes, counters, activations."""
+    """The golden model's values for the testbench: scores, classes, the hardware counters of
+    every inference (``sparrow.hw.schedule`` on the golden activations), activations."""
     golden = run(design.plan.model, x, lanes=design.plan.lanes)
     arrays = {"scores": golden.scores, "predictions": golden.predictions,
-              "weight_reads": np.array(golden.weight_reads),
-              "activation_reads": np.array(golden.activation_reads),
-              "activation_writes": np.array(golden.activation_writes)}
+              **inference_counters(design.plan, x, golden.activations).as_dict()}
     for i, act in enumerate(golden.activations):
         arrays[f"act_{i}"] = act
     np.savez(path, **arrays)

@@ -19,14 +19,15 @@ class GenerateStep(Step):
     name = "Generate RTL"
     inputs = ("descriptor",)
     outputs = ("verilog", "rtl", "manifest")
-    config_vars = (v.LANES, v.HW_MODE, v.CLOCK_GATE, v.CLOCK_PERIOD)
+    config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.CLOCK_GATE, v.CLOCK_PERIOD)
     metric_specs = {
         "design__lanes": MetricSpec("lanes", "parallel PE lanes of the core"),
         "design__memory__weight_bits": MetricSpec("bits", "weight buffer size"),
         "design__memory__activation_bits": MetricSpec("bits", "activation buffers size"),
         "design__memory__input_bits": MetricSpec("bits", "input buffer size"),
         "inference__cycles__planned": MetricSpec(
-            "cycles", "clock cycles of one inference's computation, from the hardware plan"),
+            "cycles", "clock cycles of one inference's computation in the dense schedule "
+                      "(exact without zero skipping, an upper bound with it)"),
         "inference__lane_utilization": MetricSpec(
             "", "synaptic operations / (lanes x compute cycles), from the hardware plan"),
     }
@@ -35,6 +36,7 @@ class GenerateStep(Step):
     def run(self, state: State, step_dir: Path, ctx: StepContext):
         c = ctx.config
         design = generate(model_of(state), step_dir, lanes=c["LANES"], mode=c["HW_MODE"],
+                          zero_skip=c["ZERO_SKIP"],
                           clock_period_ns=c["CLOCK_PERIOD"], clock_gate=c["CLOCK_GATE"])
         plan = design.plan
         metrics = {

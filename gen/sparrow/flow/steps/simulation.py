@@ -23,6 +23,7 @@ _COUNTER_METRICS = {
     "weight_reads": "inference__weight_reads",
     "activation_reads": "inference__activation_reads",
     "activation_writes": "inference__activation_writes",
+    "synops": "inference__synops",
 }
 COUNTER_SPECS = {
     "inference__cycles": MetricSpec(
@@ -33,6 +34,9 @@ COUNTER_SPECS = {
         "words", "activation-buffer word reads per inference (hardware counter)"),
     "inference__activation_writes": MetricSpec(
         "words", "activation-buffer word writes per inference (hardware counter)"),
+    "inference__synops": MetricSpec(
+        "MACs", "multiply-accumulates with a non-zero operand per inference (hardware "
+                "counter: effective synaptic operations)"),
 }
 
 

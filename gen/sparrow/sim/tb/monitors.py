@@ -9,7 +9,7 @@ from cocotb.triggers import FallingEdge, RisingEdge
 
 from .ports import decode_result
 
-PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes")
+PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
 
 
 @dataclass

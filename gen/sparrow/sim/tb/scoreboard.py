@@ -38,12 +38,8 @@ class Scoreboard:
         if seen.cls != exp_cls:
             self.errors.append(f"inference {index}: class expected {exp_cls}, actual {seen.cls}")
             ok = False
-        exp_perf = {
-            "cycles": self.manifest["per_inference"]["cycles"],
-            "weight_reads": int(self.expected["weight_reads"]),
-            "activation_reads": int(self.expected["activation_reads"]),
-            "activation_writes": int(self.expected["activation_writes"]),
-        }
+        exp_perf = {k: int(self.expected[k][index]) for k in
+                    ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")}
         for k, e in exp_perf.items():
             if seen.perf[k] != e:
                 self.errors.append(f"inference {index}: counter {k} expected {e}, "

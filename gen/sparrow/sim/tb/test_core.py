@@ -113,7 +113,7 @@ async def reset_mid_inference(dut):
     await _setup(dut, job, manifest)
     await SampleDriver(dut, manifest).send(_time_major(inputs[0]))
     assert dut.busy.value == 1, "core not busy after a full input"
-    await ClockCycles(dut.clk, max(1, manifest["per_inference"]["cycles"] // 2))
+    await ClockCycles(dut.clk, max(1, manifest["per_inference"]["max_cycles"] // 4))
     await _reset(dut, 3)
     assert dut.busy.value == 0 and dut.sample__ready.value == 1, "reset did not return to idle"
     board = Scoreboard(manifest, expected)
