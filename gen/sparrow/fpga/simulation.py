@@ -14,18 +14,19 @@ import json
 import os
 import threading
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from amaranth.back import verilog
 from cocotb_tools.runner import get_runner
 
 from ..errors import SparrowError
 from ..hw.plan import HardwarePlan
-from ..model.golden import check_input, run
+from ..model.golden import check_input
+# The environment switch and the JUnit reader of the core's RTL simulation, shared.
+from ..verify.rtl_sim import _environ, _read_xml
 from ..verify.tools import simulator_env
+from .answers import expected_answers
 from .protocol import OVERHEAD_BYTES, ProtocolLayout
 from .tb.job import JOB_ENV, UartTbJob
 from .uart_tx import FRAME_BITS
@@ -40,17 +41,6 @@ TOP = "sparrow_uart_top"
 def sim_timeout_cycles(divisor: int) -> int:
     """Quiet time of a simulated design: 64 byte times (the boards use 50 ms)."""
     return 64 * FRAME_BITS * divisor
-
-
-def expected_answers(plan: HardwarePlan, x: np.ndarray) -> list[dict]:
-    """Class, scores and the four counters of each input, from the golden model (counters
-    as the core counts them: cycles from the plan, traffic from the golden model)."""
-    golden = run(plan.model, x, lanes=plan.lanes)
-    counters = {"cycles": plan.cycles_per_inference, "weight_reads": golden.weight_reads,
-                "activation_reads": golden.activation_reads,
-                "activation_writes": golden.activation_writes}
-    return [{"cls": int(golden.predictions[i]), "scores": [int(v) for v in golden.scores[i]],
-             "counters": dict(counters)} for i in range(len(x))]
 
 
 @dataclass
@@ -195,23 +185,3 @@ class UartTopSimulation:
         return UartSimResult(passed=bool(passed) and not failed, tests_passed=passed,
                              tests_failed=failed, seen=seen,
                              seconds=time.perf_counter() - start, log=log)
-
-
-@contextlib.contextmanager
-def _environ(env: dict[str, str]):
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def _read_xml(path: Path) -> tuple[list[str], list[str]]:
-    passed, failed = [], []
-    for case in ET.parse(path).getroot().iter("testcase"):
-        bad = case.find("failure") is not None or case.find("error") is not None
-        (failed if bad else passed).append(case.get("name"))
-    return passed, failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..answers import answer_mismatches
 from ..protocol import FrameType, ProtocolLayout
 
 
@@ -23,16 +24,6 @@ class AnswerScoreboard:
             return False
         cls, scores, counters = self.layout.decode_result(payload)
         self.observed.append({"cls": cls, "scores": scores, "counters": counters})
-        want = self.expected[index]
-        before = len(self.errors)
-        for k, (e, a) in enumerate(zip(want["scores"], scores)):
-            if e != a:
-                self.errors.append(f"inference {index}: score of class {k} expected {e}, "
-                                   f"actual {a}")
-        if cls != want["cls"]:
-            self.errors.append(f"inference {index}: class expected {want['cls']}, actual {cls}")
-        for name, e in want["counters"].items():
-            if counters[name] != e:
-                self.errors.append(f"inference {index}: counter {name} expected {e}, actual "
-                                   f"{counters[name]}")
-        return len(self.errors) == before
+        found = answer_mismatches(index, self.expected[index], self.observed[-1])
+        self.errors += found
+        return not found
