@@ -72,11 +72,12 @@ class PlacedDesign:
 def placed_design(report_json: str | Path, cells: dict[str, int], family: str,
                   clock: str = "cd_sync.clk") -> PlacedDesign:
     """Resources and fmax from nextpnr's report; LUTs and flip-flops of an iCE40 from the
-    synthesized ``cells`` (their available count is the logic cells')."""
+    synthesized ``cells`` (their available count is the logic cells'). ``clock`` is the end
+    of the clock net's name (ECP5 nextpnr prefixes global nets with ``$glbnet$``)."""
     doc = _read_json(Path(report_json), "nextpnr report")
     try:
         util = doc["utilization"]
-        timing = doc["fmax"][clock]
+        timing, = [v for k, v in doc["fmax"].items() if k.endswith(clock)]
         fmax, constraint = float(timing["achieved"]), float(timing["constraint"])
     except (KeyError, TypeError, ValueError):
         raise ToolError(f"{report_json}: no utilization or fmax of clock {clock}") from None
