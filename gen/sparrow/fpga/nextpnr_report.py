@@ -4,6 +4,7 @@ JSON (sites used and available per type, fmax per clock)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,33 @@ def cell_resources(cells: dict[str, int], family: str) -> dict[str, int]:
     return {resource: sum(weight * n for pattern, weight in types.items()
                           for cell, n in cells.items() if matches(pattern, cell))
             for resource, types in CELLS[family].items()}
+
+
+_UTILISATION_ROW = re.compile(r"^Info:\s+(\S+):\s+(\d+)/\s*(\d+)\s+\d+%")
+
+
+def utilisation_table(log_text: str) -> dict[str, tuple[int, int]]:
+    """Site type -> (used, available) from nextpnr's log ("Device utilisation", printed after
+    packing, before placement: also when the design does not fit)."""
+    lines = log_text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if "Device utilisation:" in line)
+    except StopIteration:
+        return {}
+    table = {}
+    for line in lines[start + 1:]:
+        match = _UTILISATION_ROW.match(line)
+        if not match:
+            break
+        table[match[1]] = (int(match[2]), int(match[3]))
+    return table
+
+
+def overfull_sites(log_text: str) -> list[str]:
+    """The site types nextpnr found more cells for than the device has, as text."""
+    return [f"{site} {used}/{available}"
+            for site, (used, available) in utilisation_table(log_text).items()
+            if used > available]
 
 
 @dataclass(frozen=True)
