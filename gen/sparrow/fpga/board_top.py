@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from amaranth import Elaboratable, Module
+from amaranth.lib import io
 
 from .uart_top import SparrowUartTop
 
@@ -28,7 +29,9 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         m.submodules.sparrow = top = self.top
-        uart = platform.request("uart", 0)
-        led = platform.request(self.led, 0)
-        m.d.comb += [top.rx.eq(uart.rx.i), uart.tx.o.eq(top.tx), led.o.eq(top.busy)]
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.rx_buffer = rx = io.Buffer("i", uart.rx)
+        m.submodules.tx_buffer = tx = io.Buffer("o", uart.tx)
+        m.submodules.led_buffer = led = io.Buffer("o", platform.request(self.led, 0, dir="-"))
+        m.d.comb += [top.rx.eq(rx.i), tx.o.eq(top.tx), led.o.eq(top.busy)]
         return m

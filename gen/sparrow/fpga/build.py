@@ -132,7 +132,7 @@ class BoardBuilder:
         self.timeout_cycles = int(RESYNC_SECONDS * self.clock_hz)
         self.env = tool_env(board.family)
 
-    def _prepare(self, plan: HardwarePlan, build_dir: Path) -> SparrowUartTop:
+    def prepare(self, plan: HardwarePlan, build_dir: Path) -> SparrowUartTop:
         """Write Amaranth's build plan for ``plan`` into ``build_dir``."""
         platform = self.board.make_platform()
         top = SparrowUartTop(plan, divisor=self.divisor, timeout_cycles=self.timeout_cycles)
@@ -153,7 +153,7 @@ class BoardBuilder:
                                                               FitCheck]:
         """Build with ``lanes``; the check says what did not fit (empty if the build ran)."""
         plan = plan_core(self.model, lanes=lanes, mode=self.mode)
-        top = self._prepare(plan, build_dir)
+        top = self.prepare(plan, build_dir)
         self.log(f"building {self.board.name} ({self.mode}, {lanes} lanes) in {build_dir}: "
                  f"Yosys, nextpnr-{self.board.family}, bitstream (minutes)")
         log = build_dir / "build.log"
