@@ -8,10 +8,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from sparrow.cli import main
 from sparrow.fpga.boards import BOARDS
+from sparrow.fpga.protocol import ErrorCode, FrameType, encode_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "examples" / "tiny" / "tiny.toml"
@@ -79,32 +79,25 @@ def test_inputs_of_the_wrong_shape(capsys, tmp_path):
     assert "does not match the model" in err
 
 
-def test_silent_board_times_out(capsys):
-    board = FakeBoard()
+def _run_against(board: FakeBoard, capsys, timeout: str) -> str:
     try:
-        err = _one_line_error(capsys, ["fpga", "run", str(TINY), "--port", board.url,
-                                       "--random", "1", "--timeout", "0.5"])
+        return _one_line_error(capsys, ["fpga", "run", str(TINY), "--port", board.url,
+                                        "--random", "1", "--timeout", timeout])
     finally:
         board.close()
+
+
+def test_silent_board_times_out(capsys):
+    err = _run_against(FakeBoard(), capsys, "0.5")
     assert "no answer from" in err and "within 0.5 s" in err
 
 
 def test_garbage_answer_is_reported(capsys):
-    board = FakeBoard(reply=b"\x00hello")
-    try:
-        err = _one_line_error(capsys, ["fpga", "run", str(TINY), "--port", board.url,
-                                       "--random", "1", "--timeout", "2"])
-    finally:
-        board.close()
+    err = _run_against(FakeBoard(reply=b"\x00hello"), capsys, "2")
     assert "out of step" in err
 
 
 def test_device_error_answer_is_one_line(capsys):
-    from sparrow.fpga.protocol import ErrorCode, FrameType, encode_frame
-    board = FakeBoard(reply=encode_frame(FrameType.ERROR, bytes([ErrorCode.CHECKSUM, 3])))
-    try:
-        err = _one_line_error(capsys, ["fpga", "run", str(TINY), "--port", board.url,
-                                       "--random", "1", "--timeout", "2"])
-    finally:
-        board.close()
+    reply = encode_frame(FrameType.ERROR, bytes([ErrorCode.CHECKSUM, 3]))
+    err = _run_against(FakeBoard(reply=reply), capsys, "2")
     assert "ERROR CHECKSUM" in err and "detail 0x03" in err

@@ -9,12 +9,14 @@ fmax and slack at the board clock), ``fpga.json`` (design, protocol layout, UART
 and ``build/`` (every tool's input, output and log).
 
 Lanes: ``lanes=None`` starts at the generator's default of 8 (the ASIC configuration) and
-halves while nextpnr, after packing, finds more cells of a kind than the device has (its
-"Device utilisation" table); the attempts are listed in ``fpga.json``.
+halves while nextpnr cannot fit the design: after packing it finds more cells of a kind than
+the device has (its "Device utilisation" table), or routing fails; the attempts are listed in
+``fpga.json``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -80,7 +82,8 @@ def uart_divisor(clock_hz: float, baud: int) -> tuple[int, float]:
 
 @dataclass
 class FitCheck:
-    """One build attempt of the lanes search: what nextpnr found over the device's count."""
+    """One build attempt of the lanes search: why nextpnr could not fit it (site types with
+    more cells than the device has, or a failed routing); empty if it fit."""
     lanes: int
     overfull: list[str]
 
@@ -160,8 +163,12 @@ class BoardBuilder:
         if _run(["sh", f"build_{NAME}.sh"], build_dir, self.env, log):
             return plan, top, FitCheck(lanes, [])
         nextpnr_log = build_dir / f"{NAME}.tim"
-        overfull = overfull_sites(nextpnr_log.read_text(errors="replace")) \
-            if nextpnr_log.exists() else []
+        overfull = []
+        if nextpnr_log.exists():
+            overfull = overfull_sites(nextpnr_log.read_text(errors="replace"))
+            error = _first_error(nextpnr_log)
+            if not overfull and "rout" in error.lower():
+                overfull = [f"routing failed ({error})"]
         if not overfull:
             raise ToolError(f"the {self.board.name} build failed: {_first_error(log)}; "
                             f"log: {log}")
@@ -196,7 +203,7 @@ class BoardBuilder:
         atomic_write_text(self.out / "fpga.json", json.dumps({
             "board": self.board.name, "bitstream": bitstream.name, "baud": self.baud,
             "divisor": self.divisor, "resync_seconds": RESYNC_SECONDS,
-            "protocol": top.layout.__dict__,
+            "protocol": dataclasses.asdict(top.layout),
             "lanes_attempts": [{"lanes": c.lanes, "overfull": c.overfull} for c in checks],
             "design": plan.manifest()}, indent=2) + "\n")
         return FpgaBuild(board=self.board, plan=plan, directory=self.out, bitstream=bitstream,

@@ -70,14 +70,19 @@ def cmd_run(args) -> int:
     info = run.info
     print(f"{args.port}: {info.mode} design, {info.lanes} lanes (fingerprint "
           f"0x{info.fingerprint:08x}); {run.config_writes} config writes")
+    return _report(run, "")
+
+
+def _report(run, where: str) -> int:
+    """Print the classes, any mismatch and the verdict of a board run; the exit code."""
     shown = [o["cls"] for o in run.observed[:20]]
     more = f" ... ({len(run.observed)} in all)" if len(run.observed) > 20 else ""
     print(f"classes: {shown}{more}")
     for line in run.errors[:20]:
         print(f"  {line}")
     status = "bit-exact" if run.passed else "MISMATCH"
-    print(f"{status}: {run.exact}/{len(run.observed)} inferences equal the golden model (class, "
-          f"scores, counters) in {run.seconds:.1f} s")
+    print(f"{status}: {run.exact}/{len(run.observed)} inferences{where} equal the golden model "
+          f"(class, scores, counters) in {run.seconds:.1f} s")
     return 0 if run.passed else 1
 
 
@@ -101,18 +106,16 @@ def cmd_sim(args) -> int:
     x = _inputs(model, args)
     with sim.bridge() as url, BoardClient(url, timeout=120) as client:
         run = run_on_board(model, client, x)
-    for line in run.errors[:20]:
-        print(f"  {line}")
-    status = "bit-exact" if run.passed else "MISMATCH"
-    print(f"{status}: {run.exact}/{len(run.observed)} inferences through the simulated UART "
-          f"equal the golden model (class, scores, counters) in {run.seconds:.1f} s")
-    return 0 if run.passed else 1
+    return _report(run, " through the simulated UART")
 
 
-def _input_options(p) -> None:
+def _input_options(p, *, serve: bool = False) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--inputs", help=".npy of raw samples, (N, C, L)")
     src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    if serve:
+        src.add_argument("--serve", type=_positive_float, metavar="S",
+                         help="serve the simulated board on a local socket for up to S seconds")
     p.add_argument("--seed", type=int, default=0, help="seed for --random")
 
 
@@ -155,12 +158,7 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
     p = sub.add_parser("sim", help="the board top under cocotb: inputs through the simulated "
                        "UART with the host client, or --serve it on a socket")
     p.add_argument("file", help="descriptor (.toml or .json)")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--inputs", help=".npy of raw samples, (N, C, L)")
-    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
-    src.add_argument("--serve", type=_positive_float, metavar="S",
-                     help="serve the simulated board on a local socket for up to S seconds")
-    p.add_argument("--seed", type=int, default=0, help="seed for --random")
+    _input_options(p, serve=True)
     p.add_argument("--lanes", type=_positive, default=8, help="parallel PE lanes (default 8)")
     p.add_argument("--mode", choices=("loadable", "baked"), default="loadable")
     p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator")

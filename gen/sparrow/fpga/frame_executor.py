@@ -7,6 +7,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..hw.plan import HardwarePlan
 from .frame_layout import FRAME, ResponseKind, response_layout
 from .protocol import FrameType, ProtocolLayout
 
@@ -46,9 +47,12 @@ class FrameExecutor(wiring.Component):
     two cycles. The frame is released (``frame.ready``) once ``response`` has taken the answer.
     """
 
-    def __init__(self, *, layout: ProtocolLayout, core_signature: wiring.Signature, plan):
+    def __init__(self, *, layout: ProtocolLayout, core_signature: wiring.Signature,
+                 plan: HardwarePlan):
         if not isinstance(layout, ProtocolLayout):
             raise TypeError(f"layout must be a ProtocolLayout, got {type(layout).__name__}")
+        if not isinstance(plan, HardwarePlan):
+            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
         if not isinstance(core_signature, wiring.Signature):
             raise TypeError(f"core_signature must be a wiring.Signature, got "
                             f"{type(core_signature).__name__}")
@@ -117,7 +121,13 @@ class FrameExecutor(wiring.Component):
                 with m.Else():
                     m.d.sync += [field_byte.eq(field_byte + 1), state.eq(ExecState.FETCH)]
             with m.Case(ExecState.USE):
-                last = pointer == frame.length
+                def then(done_kind, done_state):
+                    """After the frame's last field, answer ``done_kind``; else fetch more."""
+                    with m.If(pointer == frame.length):
+                        m.d.sync += [kind.eq(done_kind), state.eq(done_state)]
+                    with m.Else():
+                        m.d.sync += state.eq(ExecState.FETCH)
+
                 with m.Switch(field):
                     if loadable:
                         with m.Case(Field.ADDRESS):
@@ -126,19 +136,11 @@ class FrameExecutor(wiring.Component):
                         with m.Case(Field.VALUE):
                             m.d.comb += core.cfg.en.eq(1)
                             m.d.sync += [address.eq(address + 1), count.eq(count + 1)]
-                            with m.If(last):
-                                m.d.sync += [kind.eq(ResponseKind.CONFIG_ACK),
-                                             state.eq(ExecState.RESPOND)]
-                            with m.Else():
-                                m.d.sync += state.eq(ExecState.FETCH)
+                            then(ResponseKind.CONFIG_ACK, ExecState.RESPOND)
                     with m.Case(Field.SAMPLE):
                         m.d.comb += core.sample.valid.eq(1)
                         with m.If(core.sample.ready):
-                            with m.If(last):
-                                m.d.sync += [kind.eq(ResponseKind.RESULT),
-                                             state.eq(ExecState.WAIT_RESULT)]
-                            with m.Else():
-                                m.d.sync += state.eq(ExecState.FETCH)
+                            then(ResponseKind.RESULT, ExecState.WAIT_RESULT)
             with m.Case(ExecState.WAIT_RESULT):
                 with m.If(core.result.valid):
                     m.d.sync += state.eq(ExecState.RESPOND)

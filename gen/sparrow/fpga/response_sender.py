@@ -7,6 +7,7 @@ from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .checksum import INITIAL, crc8_next
+from ..hw.plan import HardwarePlan
 from .frame_layout import ResponseKind, response_layout
 from .protocol import HEADER_BYTES, SYNC, FrameType, ProtocolLayout
 
@@ -35,9 +36,11 @@ class ResponseSender(wiring.Component):
     counters; ``INFO_REPLY`` the design's constant description.
     """
 
-    def __init__(self, *, layout: ProtocolLayout, plan):
+    def __init__(self, *, layout: ProtocolLayout, plan: HardwarePlan):
         if not isinstance(layout, ProtocolLayout):
             raise TypeError(f"layout must be a ProtocolLayout, got {type(layout).__name__}")
+        if not isinstance(plan, HardwarePlan):
+            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
         self._layout = layout
         self._plan = plan
         super().__init__({
@@ -68,7 +71,7 @@ class ResponseSender(wiring.Component):
         payloads = self._payloads(held)
         lengths = {kind: len(value) // 8 for kind, value in payloads.items()}
         if lengths[ResponseKind.RESULT] != self._layout.result_length:
-            raise AssertionError("RESULT payload size differs from the protocol layout")
+            raise RuntimeError("the RESULT payload's size differs from the protocol layout's")
         widest = max(lengths.values())
         kinds = list(ResponseKind)
         payload = Array(_extend(payloads[k], 8 * widest, signed=False) for k in kinds)[held.kind]

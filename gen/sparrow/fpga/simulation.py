@@ -10,6 +10,7 @@ the protocol and the gateware are those of the bitstreams.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import threading
@@ -114,7 +115,7 @@ class UartTopSimulation:
 
     def _job(self, **fields) -> UartTbJob:
         self._runs += 1
-        return UartTbJob(layout=self.layout.__dict__, divisor=self.divisor,
+        return UartTbJob(layout=dataclasses.asdict(self.layout), divisor=self.divisor,
                          timeout_cycles=self.timeout_cycles, clock_period_ns=SIM_CLOCK_NS,
                          results=str(self.work / f"results_{self._runs}.json"),
                          answer_cycles=self.answer_cycles, **fields)
