@@ -41,7 +41,6 @@ from sparrow.model import load_model, run
 
 ROOT = Path(__file__).resolve().parents[1]
 ECG = ROOT / "examples" / "ecg" / "ecg.toml"
-MITDB = Path(os.environ.get("SPARROW_MITDB", ROOT / ".." / "shared" / "data" / "mitdb"))
 
 
 def _share(m: dict, key: str) -> str:
@@ -80,7 +79,7 @@ def bench_build(model, board: str, out: Path) -> bool:
 
 def bench_sim(model, per_class: int, work: Path) -> bool:
     print(f"\n== UART-level simulation: {per_class} MIT-BIH beats per class ==", flush=True)
-    x, y = class_balanced_beats(per_class, data_dir=MITDB, cache_dir=work / "beats")
+    x, y = class_balanced_beats(per_class, cache_dir=work / "beats")   # $SPARROW_MITDB
     plan = plan_core(model, lanes=8, mode="loadable")
     sim = UartTopSimulation(plan, work / "sim")
     start = time.perf_counter()

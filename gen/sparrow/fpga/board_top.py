@@ -5,6 +5,7 @@ from __future__ import annotations
 from amaranth import Elaboratable, Module
 from amaranth.lib import io
 
+from ..hw.params import check_instance
 from .uart_top import SparrowUartTop
 
 
@@ -19,8 +20,7 @@ class BoardTop(Elaboratable):
     """
 
     def __init__(self, top: SparrowUartTop, *, led: str):
-        if not isinstance(top, SparrowUartTop):
-            raise TypeError(f"top must be a SparrowUartTop, got {type(top).__name__}")
+        check_instance("top", top, SparrowUartTop)
         if not isinstance(led, str) or not led:
             raise ValueError(f"led must be a resource name, got {led!r}")
         self.top = top

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SparrowError, ToolError
-from ..export import atomic_write_bytes, atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text
 from ..hw.generate import top_name
 from ..hw.plan import HardwarePlan, plan_core
 from ..model.descriptor import Model

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from ..export import atomic_write_text
+from ..fileio import atomic_write_text
 from ..flow.metrics import MetricSpec
-from ..flow.report import format_value
+from ..report import format_value
 
 YOSYS = "Yosys (YoWASP) stat of the synthesized netlist"
 NEXTPNR = "nextpnr (YoWASP) report after place and route"

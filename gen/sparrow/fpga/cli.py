@@ -10,10 +10,29 @@ import argparse
 import tempfile
 from pathlib import Path
 
-# The top-level CLI's argument types, so that every command reads numbers alike.
-from ..cli import _positive, _positive_float
 from ..errors import SparrowError
 from .client import DEFAULT_BAUD
+
+
+def _positive_type(kind: type):
+    """argparse type: a positive number of ``kind`` (int or float), with the top-level
+    command line's wording (which sits above this package and cannot be imported here)."""
+    what = "integer" if kind is int else "number"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive {what}, got {text!r}") \
+                from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {what}, got {text}")
+        return value
+    return parse
+
+
+_positive = _positive_type(int)
+_positive_float = _positive_type(float)
 
 
 def _model(path: str):

@@ -7,7 +7,9 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..hw.params import check_instance
 from ..hw.plan import HardwarePlan
+from ..hw.ports import ReadPortSignature
 from .frame_layout import FRAME, ResponseKind, response_layout
 from .protocol import FrameType, ProtocolLayout
 
@@ -28,11 +30,6 @@ class Field(enum.Enum, shape=2):
     SAMPLE = 2
 
 
-def buffer_read_signature(capacity: int) -> wiring.Signature:
-    """Read port of the frame buffer: ``data`` shows byte ``addr`` one cycle after ``en``."""
-    return wiring.Signature({"addr": Out(range(capacity)), "en": Out(1), "data": In(8)})
-
-
 class FrameExecutor(wiring.Component):
     """Takes a frame from ``frame`` and carries it out on the core (``core``, the core's
     own signature flipped, so ``wiring.connect`` joins them):
@@ -49,18 +46,14 @@ class FrameExecutor(wiring.Component):
 
     def __init__(self, *, layout: ProtocolLayout, core_signature: wiring.Signature,
                  plan: HardwarePlan):
-        if not isinstance(layout, ProtocolLayout):
-            raise TypeError(f"layout must be a ProtocolLayout, got {type(layout).__name__}")
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
-        if not isinstance(core_signature, wiring.Signature):
-            raise TypeError(f"core_signature must be a wiring.Signature, got "
-                            f"{type(core_signature).__name__}")
+        check_instance("layout", layout, ProtocolLayout)
+        check_instance("core_signature", core_signature, wiring.Signature)
+        check_instance("plan", plan, HardwarePlan)
         self._layout = layout
         self._plan = plan
         super().__init__({
             "frame": In(stream.Signature(FRAME)),
-            "buffer": Out(buffer_read_signature(layout.capacity)),
+            "buffer": Out(ReadPortSignature(addr_bits=layout.buffer_addr_bits, data_shape=8)),
             "core": Out(core_signature.flip()),
             "response": Out(stream.Signature(response_layout(plan))),
         })

@@ -6,6 +6,8 @@ from amaranth import Module, Signal
 from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..hw.params import check_instance, check_positive_int
+from ..hw.ports import WritePortSignature
 from .checksum import INITIAL, crc8_next
 from .frame_layout import FRAME
 from .protocol import SYNC, ErrorCode, FrameType, ProtocolLayout
@@ -22,15 +24,10 @@ class RxFrameState(enum.Enum, shape=3):
     DISCARD = 7
 
 
-def buffer_write_signature(capacity: int) -> wiring.Signature:
-    """Write port of the frame buffer (one byte per cycle)."""
-    return wiring.Signature({"addr": Out(range(capacity)), "data": Out(8), "en": Out(1)})
-
-
 class FrameReceiver(wiring.Component):
     """Parses frames of the protocol (:mod:`sparrow.fpga.protocol`) from the ``byte`` stream.
 
-    The payload goes into the frame buffer through ``buffer``; the frame is then checked (type,
+    The payload goes into the frame buffer through ``buffer`` (its write port); the frame is then checked (type,
     length for the design ``layout``, CRC) and offered on ``frame``: ``frame.error`` is 0 for a
     good frame and an :class:`~sparrow.fpga.protocol.ErrorCode` otherwise. The frame stays
     offered until the consumer has *finished* with it (``frame.ready``): until then the buffer
@@ -42,17 +39,15 @@ class FrameReceiver(wiring.Component):
     """
 
     def __init__(self, *, layout: ProtocolLayout, timeout_cycles: int):
-        if not isinstance(layout, ProtocolLayout):
-            raise TypeError(f"layout must be a ProtocolLayout, got {type(layout).__name__}")
-        if not isinstance(timeout_cycles, int) or isinstance(timeout_cycles, bool) or \
-                timeout_cycles < 1:
-            raise ValueError(f"timeout_cycles must be a positive int, got {timeout_cycles!r}")
+        check_instance("layout", layout, ProtocolLayout)
+        check_positive_int("timeout_cycles", timeout_cycles)
         self._layout = layout
         self._timeout = timeout_cycles
         super().__init__({
             "byte": In(stream.Signature(8, always_ready=True)),
             "framing_error": In(1),
-            "buffer": Out(buffer_write_signature(layout.capacity)),
+            "buffer": Out(WritePortSignature(addr_bits=layout.buffer_addr_bits,
+                                             data_shape=8)),
             "frame": Out(stream.Signature(FRAME)),
         })
 

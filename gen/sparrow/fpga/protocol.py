@@ -171,6 +171,11 @@ class ProtocolLayout:
             len(COUNTERS) * COUNTER_BYTES
 
     @property
+    def buffer_addr_bits(self) -> int:
+        """Address bits of the frame buffer (as the memory wrapper counts them)."""
+        return max(1, math.ceil(math.log2(self.capacity)))
+
+    @property
     def config_words_per_frame(self) -> int:
         return (self.capacity - self.address_bytes) // self.data_bytes
 

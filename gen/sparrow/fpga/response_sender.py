@@ -7,6 +7,7 @@ from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .checksum import INITIAL, crc8_next
+from ..hw.params import check_instance
 from ..hw.plan import HardwarePlan
 from .frame_layout import ResponseKind, response_layout
 from .protocol import HEADER_BYTES, SYNC, FrameType, ProtocolLayout
@@ -37,10 +38,8 @@ class ResponseSender(wiring.Component):
     """
 
     def __init__(self, *, layout: ProtocolLayout, plan: HardwarePlan):
-        if not isinstance(layout, ProtocolLayout):
-            raise TypeError(f"layout must be a ProtocolLayout, got {type(layout).__name__}")
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
+        check_instance("layout", layout, ProtocolLayout)
+        check_instance("plan", plan, HardwarePlan)
         self._layout = layout
         self._plan = plan
         super().__init__({

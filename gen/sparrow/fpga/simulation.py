@@ -24,9 +24,9 @@ from cocotb_tools.runner import get_runner
 from ..errors import SparrowError
 from ..hw.plan import HardwarePlan
 from ..model.golden import check_input
-# The environment switch and the JUnit reader of the core's RTL simulation, shared.
-from ..verify.rtl_sim import _environ, _read_xml
-from ..verify.tools import simulator_env
+# The environment switch and the JUnit reader of the core's simulation runner, shared.
+from ..sim.runner import _environ, _read_xml
+from ..sim.simulators import simulator_env
 from .answers import expected_answers
 from .protocol import OVERHEAD_BYTES, ProtocolLayout
 from .tb.job import JOB_ENV, UartTbJob

@@ -7,13 +7,14 @@ from amaranth.lib import enum, stream, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
+from ..hw.params import check_positive_int
+
 MIN_DIVISOR = 4
 
 
 def check_divisor(divisor) -> int:
     """``divisor`` (clock cycles per bit) as an int, or a TypeError/ValueError naming it."""
-    if not isinstance(divisor, int) or isinstance(divisor, bool):
-        raise TypeError(f"divisor must be an int (clock cycles per bit), got {divisor!r}")
+    check_positive_int("divisor", divisor)
     if divisor < MIN_DIVISOR:
         raise ValueError(f"divisor must be at least {MIN_DIVISOR} clock cycles per bit, got "
                          f"{divisor}")

@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..hw.core import SparrowCore
 from ..hw.memory import SparrowMemory
+from ..hw.params import check_instance, check_positive_int
 from ..hw.plan import HardwarePlan
 from .frame_executor import FrameExecutor
 from .frame_receiver import FrameReceiver
@@ -32,11 +33,9 @@ class SparrowUartTop(wiring.Component):
 
     def __init__(self, plan: HardwarePlan, *, divisor: int, timeout_cycles: int,
                  capacity: int | None = None):
-        if not isinstance(plan, HardwarePlan):
-            raise TypeError(f"plan must be a HardwarePlan, got {type(plan).__name__}")
+        check_instance("plan", plan, HardwarePlan)
         self._divisor = check_divisor(divisor)
-        if not isinstance(timeout_cycles, int) or isinstance(timeout_cycles, bool):
-            raise TypeError(f"timeout_cycles must be an int, got {timeout_cycles!r}")
+        check_positive_int("timeout_cycles", timeout_cycles)
         if timeout_cycles <= 2 * FRAME_BITS * divisor:
             raise ValueError(f"timeout_cycles must exceed two byte times ({2 * FRAME_BITS} x "
                              f"divisor = {2 * FRAME_BITS * divisor} cycles), got "
@@ -75,10 +74,6 @@ class SparrowUartTop(wiring.Component):
         wiring.connect(m, executor.response, sender.request)
         wiring.connect(m, sender.byte, tx.data)
         # The frame buffer: written by the receiver, read by the executor.
-        m.d.comb += [
-            buffer.w_addr.eq(receiver.buffer.addr), buffer.w_data.eq(receiver.buffer.data),
-            buffer.w_en.eq(receiver.buffer.en),
-            buffer.r_addr.eq(executor.buffer.addr), buffer.r_en.eq(executor.buffer.en),
-            executor.buffer.data.eq(buffer.r_data),
-        ]
+        wiring.connect(m, receiver.buffer, buffer.write)
+        wiring.connect(m, executor.buffer, buffer.read)
         return m

@@ -12,7 +12,7 @@ from pathlib import Path
 import cocotb
 from cocotb.triggers import Timer
 
-from ...export import atomic_write_text
+from ...fileio import atomic_write_text
 from .uart import UartSink, UartSource
 
 
