@@ -146,9 +146,11 @@ def test_response_sender_frames_decode_on_the_host():
                                           "result": {"cls": 0, "scores": [0, 0, 0]},
                                           "perf": [0] * 4} | r)
             ctx.set(dut.request.valid, 1)
-            await ctx.tick().until(dut.request.ready)
+            taken = False
+            while not taken:            # the request is taken with its last byte
+                _, _, taken = await ctx.tick().sample(dut.request.ready)
             ctx.set(dut.request.valid, 0)
-        await ctx.tick().until(dut.request.ready)
+        await ctx.tick().repeat(4)
 
     async def collect(ctx):
         async for _, _, valid, byte in ctx.tick().sample(dut.byte.valid, dut.byte.payload):

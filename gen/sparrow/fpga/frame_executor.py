@@ -41,7 +41,9 @@ class FrameExecutor(wiring.Component):
     * ``INFO``: answers ``INFO_REPLY``; a frame the receiver found malformed: ``ERROR``.
 
     Multi-byte fields are read from the frame buffer (``buffer``) little-endian, one byte every
-    two cycles. The frame is released (``frame.ready``) once ``response`` has taken the answer.
+    two cycles. The answer stays offered on ``response`` until it has been sent, so the core's
+    result and counters it reads stay put (the core's result is taken in the same cycle); then
+    the frame is released (``frame.ready``).
     """
 
     def __init__(self, *, layout: ProtocolLayout, core_signature: wiring.Signature,
