@@ -101,3 +101,22 @@ def test_device_error_answer_is_one_line(capsys):
     reply = encode_frame(FrameType.ERROR, bytes([ErrorCode.CHECKSUM, 3]))
     err = _run_against(FakeBoard(reply=reply), capsys, "2")
     assert "ERROR CHECKSUM" in err and "detail 0x03" in err
+
+
+def test_beats_are_class_balanced_mitdb_beats(tmp_path):
+    from sparrow.ecg import data
+    from sparrow.fpga.ecg_beats import DEMO_RECORDS, class_balanced_beats
+    mitdb = ROOT / ".." / "shared" / "data" / "mitdb"
+    x, y = class_balanced_beats(3, data_dir=mitdb, cache_dir=tmp_path)
+    assert np.bincount(y, minlength=5).tolist() == [3] * 5 and x.shape == (15, 1, 180)
+    # Each picked beat is a beat of its class in those records, as the data module reads it.
+    beats = data.load_beats(mitdb, records=DEMO_RECORDS, cache_dir=tmp_path)
+    for xi, yi in zip(x, y):
+        same = np.flatnonzero((beats.x == xi).all(axis=(1, 2)))
+        assert len(same) >= 1 and yi in beats.y[same]
+
+
+def test_beats_need_a_one_beat_ecg_model(capsys):
+    err = _one_line_error(capsys, ["fpga", "run", str(TINY), "--port", "socket://x:1",
+                                   "--beats", "1"])
+    assert "does not match the model" in err

@@ -41,10 +41,16 @@ def _model(path: str):
 
 
 def _inputs(model, args):
+    """(x, true classes or None) from --inputs, --random or --beats."""
+    from ..model.golden import check_input
     from ..model.inputs import load_inputs, random_inputs
     if args.inputs is not None:
-        return load_inputs(model, args.inputs, option="--inputs")
-    return random_inputs(model, args.random, args.seed)
+        return load_inputs(model, args.inputs, option="--inputs"), None
+    if args.beats is not None:
+        from .ecg_beats import class_balanced_beats
+        x, y = class_balanced_beats(args.beats)
+        return check_input(model, x), y
+    return random_inputs(model, args.random, args.seed), None
 
 
 def cmd_boards(args) -> int:
@@ -83,20 +89,22 @@ def cmd_build(args) -> int:
 def cmd_run(args) -> int:
     from .client import BoardClient, run_on_board
     model = _model(args.file)
-    x = _inputs(model, args)
+    x, labels = _inputs(model, args)
     with BoardClient(args.port, baud=args.baud, timeout=args.timeout) as client:
         run = run_on_board(model, client, x)
     info = run.info
     print(f"{args.port}: {info.mode} design, {info.lanes} lanes (fingerprint "
           f"0x{info.fingerprint:08x}); {run.config_writes} config writes")
-    return _report(run, "")
+    return _report(run, "", labels)
 
 
-def _report(run, where: str) -> int:
+def _report(run, where: str, labels) -> int:
     """Print the classes, any mismatch and the verdict of a board run; the exit code."""
     shown = [o["cls"] for o in run.observed[:20]]
     more = f" ... ({len(run.observed)} in all)" if len(run.observed) > 20 else ""
     print(f"classes: {shown}{more}")
+    if labels is not None:
+        print(f"labels:  {labels[:20].tolist()}{more} (MIT-BIH reference annotations)")
     for line in run.errors[:20]:
         print(f"  {line}")
     status = "bit-exact" if run.passed else "MISMATCH"
@@ -122,16 +130,19 @@ def cmd_sim(args) -> int:
                   f"`sparrow fpga run --port {url} {args.file} ...` (it ends when that "
                   f"client disconnects)", flush=True)
         return 0
-    x = _inputs(model, args)
+    x, labels = _inputs(model, args)
     with sim.bridge() as url, BoardClient(url, timeout=120) as client:
         run = run_on_board(model, client, x)
-    return _report(run, " through the simulated UART")
+    return _report(run, " through the simulated UART", labels)
 
 
 def _input_options(p, *, serve: bool = False) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--inputs", help=".npy of raw samples, (N, C, L)")
     src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+    src.add_argument("--beats", type=_positive, metavar="N", help="N MIT-BIH beats of each "
+                     "AAMI class from records 208, 217, 232 (one-beat ECG models; "
+                     "$SPARROW_MITDB)")
     if serve:
         src.add_argument("--serve", type=_positive_float, metavar="S",
                          help="serve the simulated board on a local socket for up to S seconds")
