@@ -108,8 +108,13 @@ def report_markdown(doc: dict, *, model: str, bitstream: str, timing_met: bool) 
                 "fpga__uart__divisor", "fpga__uart__baud_error", "fpga__frame_buffer__bytes",
                 "inference__cycles", "inference__compute_time", "inference__uart_time"):
         value = m[key]
-        shown = format_value(value * 1e6, "µs") if units[key] == "s" else \
-            format_value(value, units[key])
+        if units[key] == "s":
+            shown = f"{value * 1e6:,.0f} µs" if value < 1e-3 else f"{value * 1e3:,.2f} ms"
+        elif units[key] == "MHz" or key == "timing__setup__ws":
+            shown = f"{value:+.2f} {units[key]}" if key == "timing__setup__ws" else \
+                f"{value:.2f} {units[key]}"
+        else:
+            shown = format_value(value, units[key])
         lines.append(f"| {doc['descriptions'][key]} | {shown} | {doc['sources'][key]} |")
     walls = [(k.partition(":")[2], v) for k, v in m.items() if k.startswith("flow__wall_time")]
     if walls:
