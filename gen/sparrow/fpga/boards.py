@@ -2,9 +2,9 @@
 ``amaranth-boards``), with the resources a design must fit in.
 
 Device resources are the vendors' datasheet figures (Lattice DS1056 iCE40 UltraPlus, table
-1.1; DS1044 ECP5, table 1.1); the lanes fit check holds a design to them. The build report
-gives nextpnr's ``available`` counts instead, which equal the datasheet's except on the
-LFE5U-12F: it is the 25F die, and nextpnr offers all of it (24,288 LUTs, 56 block RAMs).
+1.1; DS1044 ECP5, table 1.1), listed by ``sparrow fpga boards``. A build reports nextpnr's
+``available`` counts instead, which equal the datasheet's except on the LFE5U-12F: it is the
+25F die, and nextpnr offers all of it (24,288 LUTs, 56 block RAMs).
 """
 
 from __future__ import annotations
