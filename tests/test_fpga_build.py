@@ -85,10 +85,13 @@ def test_unknown_board_lists_the_known_ones():
 
 
 @pytest.mark.slow
-def test_tiny_bitstream_for_icebreaker(tmp_path):
+@pytest.mark.parametrize("mode", ["loadable", "baked"])
+def test_tiny_bitstream_for_icebreaker(mode, tmp_path):
     """A real build: the bitstream, timing met at 12 MHz, resources as nextpnr reports them
     (the device's available counts equal the datasheet's)."""
-    result = build_bitstream(load_model(TINY), "icebreaker", tmp_path, lanes=2, log=print)
+    result = build_bitstream(load_model(TINY), "icebreaker", tmp_path, lanes=2, mode=mode,
+                             log=print)
+    assert result.metrics["fpga__mode"] == mode
     m = result.metrics
     # An iCE40 UP5K bitstream (.bin) is always 104,090 bytes.
     assert result.bitstream.stat().st_size == 104090 == m["fpga__bitstream__size"]

@@ -11,7 +11,7 @@ from ..hw.params import check_instance
 from ..hw.plan import HardwarePlan
 from ..hw.ports import ReadPortSignature
 from .frame_layout import FRAME, ResponseKind, response_layout
-from .protocol import FrameType, ProtocolLayout
+from .protocol import COUNTERS, FrameType, ProtocolLayout
 
 
 class ExecState(enum.Enum, shape=3):
@@ -87,8 +87,7 @@ class FrameExecutor(wiring.Component):
                      reply.detail.eq(frame.detail), reply.count.eq(count),
                      reply.result.eq(core.result.payload),
                      core.sample.payload.eq(word[:len(core.sample.payload)])]
-        for i, name in enumerate(("cycles", "weight_reads", "activation_reads",
-                                  "activation_writes")):
+        for i, name in enumerate(COUNTERS):
             m.d.comb += reply.perf[i].eq(getattr(core.perf, name))
         if loadable:
             m.d.comb += [core.cfg.addr.eq(address), core.cfg.data.eq(word[:len(core.cfg.data)])]

@@ -27,9 +27,10 @@ class RxFrameState(enum.Enum, shape=3):
 class FrameReceiver(wiring.Component):
     """Parses frames of the protocol (:mod:`sparrow.fpga.protocol`) from the ``byte`` stream.
 
-    The payload goes into the frame buffer through ``buffer`` (its write port); the frame is then checked (type,
-    length for the design ``layout``, CRC) and offered on ``frame``: ``frame.error`` is 0 for a
-    good frame and an :class:`~sparrow.fpga.protocol.ErrorCode` otherwise. The frame stays
+    The payload goes into the frame buffer through ``buffer`` (its write port); the frame is
+    then checked (type, length for the design ``layout``, CRC) and offered on ``frame``:
+    ``frame.error`` is 0 for a good frame and an :class:`~sparrow.fpga.protocol.ErrorCode`
+    otherwise. The frame stays
     offered until the consumer has *finished* with it (``frame.ready``): until then the buffer
     is left alone, and any byte that arrives is an overrun, reported as one more frame.
 
@@ -67,7 +68,7 @@ class FrameReceiver(wiring.Component):
         got = self.byte.valid
         activity = got | self.framing_error
         receiving = ~state.as_value().matches(RxFrameState.IDLE, RxFrameState.DELIVER,
-                                   RxFrameState.DISCARD)
+                                              RxFrameState.DISCARD)
 
         with m.If(activity):
             m.d.sync += quiet.eq(0)
@@ -155,12 +156,9 @@ class FrameReceiver(wiring.Component):
                 with m.If(quiet == self._timeout):
                     m.d.sync += state.eq(RxFrameState.IDLE)
 
-        # Framing errors and timeouts end any frame in progress.
-        with m.If(receiving):
-            with m.If(self.framing_error):
-                fail(ErrorCode.FRAMING, 0)
-            with m.Elif(quiet == self._timeout):
-                fail(ErrorCode.TIMEOUT, frame.type)
-        with m.If((state == RxFrameState.IDLE) & self.framing_error):
+        # A framing error, between frames or within one, and a timeout end any frame.
+        with m.If(self.framing_error & (receiving | (state == RxFrameState.IDLE))):
             fail(ErrorCode.FRAMING, 0)
+        with m.Elif(receiving & (quiet == self._timeout)):
+            fail(ErrorCode.TIMEOUT, frame.type)
         return m
