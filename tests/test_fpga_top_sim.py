@@ -58,6 +58,16 @@ def test_tiny_inferences_over_the_uart(tiny_sim):
     check_observed(result.seen["observed"], model, sim.plan, x)
 
 
+def test_tiny_top_on_icarus(tmp_path):
+    """The same top and testbench on the other simulator (``sparrow fpga sim --sim icarus``)."""
+    model = load_model(TINY)
+    plan = plan_core(model, lanes=LANES["tiny"], mode="loadable")
+    x = random_inputs(model, 2, seed=4)
+    result = UartTopSimulation(plan, tmp_path, simulator="icarus").run_inferences(x)
+    assert result.passed, "\n".join(result.errors)
+    check_observed(result.seen["observed"], model, plan, x)
+
+
 def test_malformed_frames_get_error_frames(tiny_sim):
     model, sim = tiny_sim
     x = random_inputs(model, 2, seed=6)
