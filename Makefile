@@ -6,14 +6,15 @@ VENV := .venv
 BIN  := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup setup-train demo test test-slow bench clean
+.PHONY: setup setup-train demo test test-slow bench fpga clean
 
 setup:
 	./setup.sh
 
-# The tests train a small ECG model, so they need PyTorch (the CPU build).
+# The tests train a small ECG model, so they need PyTorch (the CPU build); the FPGA tests
+# need the fpga extra (amaranth-boards, the YoWASP Yosys/nextpnr, pyserial).
 setup-train:
-	./setup.sh train
+	./setup.sh train fpga
 
 demo: setup
 	$(BIN)/sparrow check examples/ecg/ecg.toml --lanes 8
@@ -32,6 +33,11 @@ bench:
 	$(BIN)/python bench/power_reference.py
 	$(BIN)/python bench/flow.py
 	$(BIN)/python bench/report.py
+
+# The ECG bitstreams for the iCEBreaker and the ULX3S, with utilization and timing.
+fpga:
+	./setup.sh fpga
+	$(BIN)/python bench/fpga.py
 
 clean:
 	rm -rf runs build .pytest_cache

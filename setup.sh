@@ -3,7 +3,8 @@
 #   Debian packages (apt when run as root, otherwise the exact command to run) and
 #   a virtual environment in .venv with the pinned Python dependencies.
 # Usage: ./setup.sh [extra ...]     extras: train (PyTorch for ECG training),
-#                                           bench (Chromium, for bench/report.py's screenshot)
+#                                           bench (Chromium, for bench/report.py's screenshot),
+#                                           fpga (amaranth-boards, YoWASP Yosys/nextpnr, pyserial)
 set -euo pipefail
 cd "$(dirname "$0")"
 

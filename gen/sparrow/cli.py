@@ -295,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_cli(sub)
     from .estimate.cli import register_cli as register_energy_cli
     register_energy_cli(sub)
+    from .fpga.cli import register_cli as register_fpga_cli
+    register_fpga_cli(sub)
     return p
 
 
