@@ -118,15 +118,15 @@ def test_infer_frame_is_time_major_twos_complement():
 
 def test_result_payload_decodes_signed_scores_and_counters():
     plan, lay = _layout(ECG)
-    # ECG: 5 classes, 18-bit scores -> 3 bytes each; class in 1 byte; four 32-bit counters.
+    # ECG: 5 classes, 18-bit scores -> 3 bytes each; class in 1 byte; five 32-bit counters.
     scores = [-131072, 131071, -1, 0, 4242]
     payload = bytes([3]) + b"".join(s.to_bytes(3, "little", signed=True) for s in scores) + \
-        b"".join(v.to_bytes(4, "little") for v in (6248, 46752, 9, 2**32 - 1))
+        b"".join(v.to_bytes(4, "little") for v in (6248, 46752, 9, 2**32 - 1, 17))
     cls, got, counters = lay.decode_result(payload)
     assert (cls, got) == (3, scores)
     assert counters == {"cycles": 6248, "weight_reads": 46752, "activation_reads": 9,
-                        "activation_writes": 2**32 - 1}
-    with pytest.raises(ProtocolError, match="RESULT frame of 31 bytes"):
+                        "activation_writes": 2**32 - 1, "synops": 17}
+    with pytest.raises(ProtocolError, match="RESULT frame of 35 bytes"):
         lay.decode_result(payload[:-1])
 
 

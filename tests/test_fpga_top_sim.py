@@ -18,6 +18,7 @@ from sparrow.fpga.ecg_beats import class_balanced_beats
 from sparrow.fpga.protocol import DeviceError, ErrorCode, FrameType, encode_frame
 from sparrow.fpga.simulation import UartTopSimulation
 from sparrow.hw.plan import plan_core
+from sparrow.hw.schedule import inference_counters
 from sparrow.model import load_model, run
 from sparrow.model.inputs import random_inputs
 
@@ -35,10 +36,9 @@ def check_observed(observed, model, plan, x):
     for i, seen in enumerate(observed):
         assert seen["scores"] == golden.scores[i].tolist(), f"inference {i}"
         assert seen["cls"] == int(golden.predictions[i]), f"inference {i}"
-        assert seen["counters"] == {
-            "cycles": plan.cycles_per_inference, "weight_reads": golden.weight_reads,
-            "activation_reads": golden.activation_reads,
-            "activation_writes": golden.activation_writes}, f"inference {i}"
+        counters = inference_counters(plan, x, golden.activations).as_dict()
+        assert seen["counters"] == {k: int(v[i]) for k, v in counters.items()}, \
+            f"inference {i}"
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,7 @@ def test_response_sender_frames_decode_on_the_host():
     lay = ProtocolLayout.from_plan(plan)
     dut = ResponseSender(layout=lay, plan=plan)
     scores = [-300, 1023, -1]
-    perf = [99, 173, 89, 27]
+    perf = [99, 173, 89, 27, 160]
     requests = [
         {"kind": ResponseKind.ERROR, "code": ErrorCode.CHECKSUM, "detail": 2},
         {"kind": ResponseKind.CONFIG_ACK, "count": 513},
@@ -167,5 +167,5 @@ def test_response_sender_frames_decode_on_the_host():
     kind, payload = frames[3]
     assert kind == FrameType.RESULT
     assert lay.decode_result(payload) == (1, scores, dict(zip(
-        ("cycles", "weight_reads", "activation_reads", "activation_writes"), perf)))
+        ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops"), perf)))
     assert len(frames) == 4

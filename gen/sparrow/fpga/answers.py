@@ -6,19 +6,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..hw.plan import HardwarePlan
+from ..hw.schedule import inference_counters
 from ..model.golden import run
+from .protocol import COUNTERS
 
 
 def expected_answers(plan: HardwarePlan, x: np.ndarray) -> list[dict]:
-    """Class, scores and the four counters of each input (N, C, L), from the golden model
-    (the counters as the core counts them: cycles from the plan's exact schedule, traffic from
-    the golden model)."""
+    """Class, scores and the counters of each input (N, C, L), from the golden model (the
+    counters as the core counts them: the schedule on the golden model's activations)."""
     golden = run(plan.model, x, lanes=plan.lanes)
-    counters = {"cycles": plan.cycles_per_inference, "weight_reads": golden.weight_reads,
-                "activation_reads": golden.activation_reads,
-                "activation_writes": golden.activation_writes}
+    counters = inference_counters(plan, x, golden.activations).as_dict()
     return [{"cls": int(golden.predictions[i]), "scores": [int(v) for v in golden.scores[i]],
-             "counters": dict(counters)} for i in range(len(x))]
+             "counters": {k: int(counters[k][i]) for k in COUNTERS}} for i in range(len(x))]
 
 
 def answer_mismatches(index: int, want: dict, seen: dict) -> list[str]:

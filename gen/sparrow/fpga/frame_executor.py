@@ -37,7 +37,7 @@ class FrameExecutor(wiring.Component):
     * ``CONFIG``: reads the address, then each value, and writes it through ``core.cfg``
       (one write per value, consecutive addresses); answers ``CONFIG_ACK`` with the count;
     * ``INFER``: streams the samples into ``core.sample``, waits for ``core.result`` and
-      answers ``RESULT`` with the class, the scores and the four ``core.perf`` counters;
+      answers ``RESULT`` with the class, the scores and the five ``core.perf`` counters;
     * ``INFO``: answers ``INFO_REPLY``; a frame the receiver found malformed: ``ERROR``.
 
     Multi-byte fields are read from the frame buffer (``buffer``) little-endian, one byte every

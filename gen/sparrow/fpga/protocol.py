@@ -14,8 +14,8 @@ Host to device (one request at a time: send the next one only after its answer a
   (0x81) with ``n`` (2 bytes).
 * ``INFER`` (0x02): the input samples of one inference, time-major (sample ``l*C + c`` is
   channel ``c`` at time ``l``), S bytes each. Answer ``RESULT`` (0x82): class (K bytes), the
-  scores (one per class, W bytes each, signed), then the four hardware counters (4 bytes each:
-  cycles, weight reads, activation reads, activation writes).
+  scores (one per class, W bytes each, signed), then the five hardware counters (4 bytes each:
+  cycles, weight reads, activation reads, activation writes, synops).
 * ``INFO`` (0x03), empty: answer ``INFO_REPLY`` (0x83): protocol version, mode (0 baked,
   1 loadable), lanes, payload capacity (2 bytes), design fingerprint (4 bytes).
 
@@ -45,7 +45,7 @@ SYNC = 0xA5
 HEADER_BYTES = 4          # SYNC, TYPE, LENGTH (2)
 OVERHEAD_BYTES = HEADER_BYTES + 1
 COUNTER_BYTES = 4
-COUNTERS = ("cycles", "weight_reads", "activation_reads", "activation_writes")
+COUNTERS = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
 INFO_LENGTH = 9
 RESYNC_SECONDS = 0.05     # idle gap that ends a frame or a discard, on the board builds
 DEFAULT_CAPACITY = 512    # payload buffer bytes (at least one inference's samples)
