@@ -1,0 +1,151 @@
+"""Energy per inference of the ECG core, measured through the whole flow (synthesis, repair,
+sign-off timing, gate-level activity of real MIT-BIH beats, power), for configurations of the
+generator side by side: the baseline and the µW core, by block, and the design space of lanes x
+memory style x zero skipping.
+
+    .venv/bin/python bench/energy.py                       # baseline vs µW core, OSU018
+    .venv/bin/python bench/energy.py --library sky130hd    # the same on sky130hd
+    .venv/bin/python bench/energy.py --space               # lanes x memory x zero skipping
+    .venv/bin/python bench/energy.py --beats 8 --out runs/energy
+
+Every run is a full `sparrow flow` in its own folder under --out (kept, so a re-run reuses
+unchanged steps); the figures are read from each run's metrics.json. Printed: energy per
+inference (nJ), its split by block, cycles, area, cells, leakage, average power at 72
+beats/min, fmax, sign-off; ratios against the first configuration of the same run. Written:
+energy.json and energy.png (design space) in --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sparrow.ecg.inputs import flow_beats
+from sparrow.fileio import atomic_write_text
+from sparrow.flow import FlowOptions, Progress, run_flow
+from sparrow.model import load_model
+
+REPO = Path(__file__).resolve().parents[1]
+ECG = REPO / "examples" / "ecg" / "ecg.toml"
+BLOCK = "inference__energy__block:"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One generator configuration."""
+
+    lanes: int
+    memory: str
+    zero_skip: bool
+
+    @property
+    def name(self) -> str:
+        return f"p{self.lanes}-{self.memory}-{'skip' if self.zero_skip else 'dense'}"
+
+
+BASELINE = Config(8, "flop", False)
+MICRO = Config(4, "latch", True)
+
+
+def measure(config: Config, library: str, out: Path, x, described: str) -> dict:
+    run_dir = out / library / config.name
+    options = FlowOptions(lanes=config.lanes, library=library, zero_skip=config.zero_skip,
+                          memory_style=config.memory)
+    t0 = time.perf_counter()
+    state = run_flow(ECG, run_dir, x, options, inputs_described=described,
+                     progress=Progress(tool_lines=False))
+    m = dict(state.metrics)
+    m["bench__wall_time"] = time.perf_counter() - t0
+    return m
+
+
+def block_table(rows: list[tuple[Config, dict]]) -> list[str]:
+    blocks = sorted({k[len(BLOCK):] for _, m in rows for k in m if k.startswith(BLOCK)},
+                    key=lambda b: -rows[0][1].get(BLOCK + b, 0.0))
+    lines = [f"{'energy per inference (nJ)':<28}" + "".join(f"{c.name:>22}" for c, _ in rows)]
+    for block in blocks:
+        lines.append(f"  {block:<26}" + "".join(f"{m.get(BLOCK + block, 0.0) * 1e9:>22.1f}"
+                                                for _, m in rows))
+    lines.append(f"  {'total':<26}" + "".join(f"{m['inference__energy'] * 1e9:>22.1f}"
+                                              for _, m in rows))
+    return lines
+
+
+def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
+    base = rows[0][1]
+    head = (f"{'configuration':<22}{'nJ/inf':>9}{'ratio':>7}{'cycles':>8}{'area mm2':>10}"
+            f"{'cells':>8}{'leak uW':>9}{'avg uW':>8}{'fmax MHz':>10}{'sign-off':>10}")
+    lines = [head]
+    for c, m in rows:
+        lines.append(
+            f"{c.name:<22}{m['inference__energy'] * 1e9:>9.1f}"
+            f"{m['inference__energy'] / base['inference__energy']:>7.2f}"
+            f"{m['inference__cycles']:>8}{m['design__instance__area'] / 1e6:>10.3f}"
+            f"{m['design__instance__count']:>8}{m['power__leakage__total'] * 1e6:>9.2f}"
+            f"{m['power__average'] * 1e6:>8.2f}{m.get('timing__fmax', float('nan')):>10.1f}"
+            f"{'yes' if m.get('flow__signoff') else 'NO':>10}")
+    return lines
+
+
+def plot(rows: list[tuple[Config, dict]], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for memory in sorted({c.memory for c, _ in rows}):
+        for skip in (False, True):
+            pts = sorted((c.lanes, m["inference__energy"] * 1e9) for c, m in rows
+                         if c.memory == memory and c.zero_skip == skip)
+            if pts:
+                ax.plot(*zip(*pts), marker="o",
+                        label=f"{memory}, {'zero skipping' if skip else 'dense'}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("PE lanes")
+    ax.set_ylabel("energy per inference (nJ)")
+    ax.set_title("ECG core, OSU 0.18 µm, 4 MHz, repaired netlist (measured)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--library", default="osu018")
+    p.add_argument("--beats", type=int, default=10,
+                   help="MIT-BIH beats simulated per configuration (two of each class)")
+    p.add_argument("--space", action="store_true",
+                   help="lanes {1, 2, 4, 8} x memory {flop, latch} x zero skipping {off, on}")
+    p.add_argument("--out", default="runs/energy", help="run folders (kept; default %(default)s)")
+    args = p.parse_args()
+    out = Path(args.out)
+    x, described = flow_beats(load_model(ECG), args.beats)
+    configs = [BASELINE, MICRO] if not args.space else [
+        Config(lanes, memory, skip) for memory in ("flop", "latch") for skip in (False, True)
+        for lanes in (1, 2, 4, 8)]
+    rows = []
+    for config in configs:
+        print(f"[{len(rows) + 1}/{len(configs)}] {config.name} on {args.library} ...",
+              file=sys.stderr, flush=True)
+        rows.append((config, measure(config, args.library, out, x, described)))
+    print(f"\nECG model, {args.library}, {described}; every figure measured on the repaired, "
+          "signed-off netlist (energy: gate-level activity of the beats)\n")
+    print("\n".join(summary_table(rows)))
+    print()
+    print("\n".join(block_table(rows)))
+    doc = {"library": args.library, "inputs": described,
+           "runs": [{"config": c.__dict__, "name": c.name, "metrics": m} for c, m in rows]}
+    atomic_write_text(out / f"energy_{args.library}.json", json.dumps(doc, indent=1) + "\n")
+    if args.space:
+        plot(rows, out / f"energy_space_{args.library}.png")
+        print(f"\nplot: {out / f'energy_space_{args.library}.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
