@@ -25,16 +25,17 @@ from .params import check_choice
 STYLES = ("instance", "none")
 
 
-def gated_domain(m: Module, name: str, enable, style: str) -> str:
-    """Create domain ``name`` clocked by ``sync``'s clock gated by ``enable``; return its name
-    (``"sync"`` for style ``none``). The domain shares ``sync``'s reset, so ``enable`` must be
-    high during reset for the reset to reach its flops."""
+def gated_domain(m: Module, name: str, enable, style: str, parent: str = "sync") -> str:
+    """Create domain ``name`` clocked by ``parent``'s clock gated by ``enable``; return its
+    name (``parent`` for style ``none``). A domain gated inside a gated one (``parent``) sees
+    no clock while either gate is closed. The domain shares ``sync``'s reset, so ``enable``
+    must be high during reset for the reset to reach its flops."""
     check_choice("clock gate style", style, STYLES)
     if style == "none":
-        return "sync"
+        return parent
     cd = ClockDomain(name, local=True)
     m.domains += cd
     m.d.comb += cd.rst.eq(ResetSignal("sync"))
     m.submodules[f"{name}_clock_gate"] = Instance(
-        CLOCK_GATE_MODULE, i_clk=ClockSignal("sync"), i_en=enable, o_gclk=cd.clk)
+        CLOCK_GATE_MODULE, i_clk=ClockSignal(parent), i_en=enable, o_gclk=cd.clk)
     return name

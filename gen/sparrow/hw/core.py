@@ -24,11 +24,14 @@ Interfaces (Verilog port names in brackets):
 * ``busy`` (computing), ``done`` (one cycle when the result appears).
 
 Clocks: only the handshake state runs on the free clock. The compute datapath (controller,
-lanes, fire units, argmax, counters, memory read ports) sits in domain ``core``, gated on while
-computing; the input buffer's storage in ``inbuf`` (clocked per accepted sample), each
-activation bank's storage in ``act0``/``act1`` (clocked per written word) and, in loadable mode,
-the weight storage in ``wmem`` (clocked per config write). Between inferences no clock edge
-reaches any of them.
+memory read ports, the cycle counter) sits in domain ``core``, gated on while computing; inside
+it, every block whose registers change only now and then has a gate of its own (a flop that
+does not change still burns its clock pin): the lanes (clocked by issues), the fire units (by
+fire starts and divisions), the argmax and the scores (output layer), the pooling word, the
+other counters (by their increments), each weight ROM's select (by its reads). The input
+buffer's storage is in ``inbuf`` (clocked per accepted sample), each activation bank's storage
+in ``act0``/``act1`` (clocked per written word) and, in loadable mode, the weight storage in
+``wmem`` (clocked per config write). Between inferences no clock edge reaches any of them.
 """
 
 from __future__ import annotations
@@ -121,6 +124,13 @@ class SparrowCore(wiring.Component):
             last_sample.eq(accept & (load_addr == plan.input_words - 1)),
         ]
         core = gated_domain(m, "core", computing | last_sample | rst, style)
+
+        def gated(name: str, enable) -> str:
+            """A domain inside ``core`` clocked only in cycles with ``enable`` (or reset)."""
+            return gated_domain(m, name, enable | rst, style, parent=core)
+
+        # Enables of the blocks gated inside core, driven below.
+        issue_en, fire_en, out_en = Signal(), Signal(), Signal()
         inbuf_domain = gated_domain(m, "inbuf", accept | rst, style)
         act_write = Signal(2)
         act_domains = tuple(gated_domain(m, f"act{i}", act_write[i] | rst, style)
@@ -130,14 +140,15 @@ class SparrowCore(wiring.Component):
         to_core = DomainRenamer(core)
 
         m.submodules.controller = ctrl = to_core(LayerController(plan))
-        m.submodules.weights = wbuf = to_core(WeightBuffer(plan, write_domain=wmem_domain))
-        m.submodules.lanes = lanes = to_core(PeLanes(
+        m.submodules.weights = wbuf = to_core(WeightBuffer(plan, write_domain=wmem_domain,
+                                                           clock_gate=style))
+        m.submodules.lanes = lanes = DomainRenamer(gated("lanes", issue_en))(PeLanes(
             lanes=p, operand_bits=plan.operand_bits, weight_bits=plan.weight_bits,
             accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits))
         param_values = [int(v) for l in rows if l.fire in ("shift", "divide")
                         for v in plan.fire_params(l).ravel()]
         param_bits = max(1, max(param_values, default=1).bit_length())
-        m.submodules.neurons = neurons = to_core(SsfNeuronUnits(
+        m.submodules.neurons = neurons = DomainRenamer(gated("neurons", fire_en))(SsfNeuronUnits(
             lanes=p, accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits,
             timesteps=plan.model.timesteps, param_bits=param_bits))
         m.submodules.activations = acts = to_core(ActivationBuffers(
@@ -145,7 +156,7 @@ class SparrowCore(wiring.Component):
             write_domains=act_domains))
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
             width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain))
-        m.submodules.argmax = argmax = to_core(ArgmaxUnit(
+        m.submodules.argmax = argmax = DomainRenamer(gated("argmax", out_en))(ArgmaxUnit(
             lanes=p, score_bits=plan.score_bits, index_bits=plan.class_bits))
 
         # ---- top-level state (free clock): load samples, compute, present the result -----
@@ -199,15 +210,18 @@ class SparrowCore(wiring.Component):
         b_operand = Signal.like(operand)
         b_word = Signal.like(acts.read.data)
         m.d[core] += b_issue.eq(ctrl.issue)
+        stage_b = gated("stage_b", ctrl.issue)
         with m.If(ctrl.issue):
-            m.d[core] += [b_first.eq(ctrl.first), b_last.eq(ctrl.last),
-                         b_valid.eq(ctrl.tap_valid), b_group.eq(ctrl.group),
-                         b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
+            m.d[stage_b] += [b_first.eq(ctrl.first), b_last.eq(ctrl.last),
+                             b_valid.eq(ctrl.tap_valid), b_group.eq(ctrl.group),
+                             b_pos.eq(ctrl.position), b_out.eq(ctrl.out_addr)]
             # Only what the layer uses moves: no toggling of the other operand register.
-            with m.If(ctrl.pool):
-                m.d[core] += b_word.eq(acts.read.data)
-            with m.Elif(ctrl.tap_valid):
-                m.d[core] += b_operand.eq(operand)
+            with m.If(ctrl.tap_valid & ~ctrl.pool):
+                m.d[stage_b] += b_operand.eq(operand)
+        pool_word = gated("pool_word", ctrl.issue & ctrl.pool)
+        with m.If(ctrl.issue & ctrl.pool):
+            m.d[pool_word] += b_word.eq(acts.read.data)
+        m.d.comb += issue_en.eq(b_issue)
         m.d.comb += [
             lanes.en.eq(b_issue),
             lanes.first.eq(b_first),
@@ -232,6 +246,7 @@ class SparrowCore(wiring.Component):
             neurons.start.eq(c_start),
             neurons.mode.eq(mode),
             neurons.acc.eq(lanes.acc),
+            fire_en.eq(c_start | neurons.busy),
         ]
         for lane in range(p):
             m.d.comb += neurons.param[lane].eq(params[lane][layer][c_group])
@@ -264,15 +279,17 @@ class SparrowCore(wiring.Component):
         scores = Signal(data.ArrayLayout(signed(plan.score_bits), plan.classes))
         write_scores = Signal()
         m.d.comb += write_scores.eq(c_start & is_output)
+        score_domain = gated("scores", write_scores)
         for k in range(plan.classes):
             o, q = divmod(k, out.out_length)
             g, lane = divmod(o, p)
             with m.If(write_scores & (c_group == g) & (c_pos == q)):
-                m.d[core] += scores[k].eq(lanes.acc[lane])
+                m.d[score_domain] += scores[k].eq(lanes.acc[lane])
         group_base = Signal(range(out.groups * p + 1))
         m.d.comb += [
             argmax.clear.eq(ctrl.start),
             argmax.en.eq(write_scores),
+            out_en.eq(ctrl.start | write_scores),
             group_base.eq(c_group * p),
         ]
         for lane in range(p):
@@ -292,19 +309,23 @@ class SparrowCore(wiring.Component):
         m.d.comb += active_lanes.eq(Mux(
             ctrl.group == Array(Const(l.groups - 1) for l in rows)[layer],
             Array(Const(l.active_last) for l in rows)[layer], p))
+        counting = computing & ~ctrl.start
+        increments = (  # counter, its increment, whether it counts this cycle
+            (perf.activation_reads, 1, ctrl.fetch),
+            (perf.weight_reads, active_lanes, ctrl.weight_read),
+            (perf.synops, active_lanes, ctrl.weight_read & (operand != 0)),
+            (perf.activation_writes, 1, acts.write.en),
+        )
         with m.If(ctrl.start):
-            m.d[core] += [perf.cycles.eq(0), perf.weight_reads.eq(0), perf.synops.eq(0),
-                          perf.activation_reads.eq(0), perf.activation_writes.eq(0)]
+            m.d[core] += perf.cycles.eq(0)
         with m.Elif(computing):
             m.d[core] += perf.cycles.eq(perf.cycles + 1)
-            with m.If(ctrl.fetch):
-                m.d[core] += perf.activation_reads.eq(perf.activation_reads + 1)
-            with m.If(ctrl.weight_read):
-                m.d[core] += perf.weight_reads.eq(perf.weight_reads + active_lanes)
-                with m.If(operand != 0):
-                    m.d[core] += perf.synops.eq(perf.synops + active_lanes)
-            with m.If(acts.write.en):
-                m.d[core] += perf.activation_writes.eq(perf.activation_writes + 1)
+        for counter, step, when in increments:
+            domain = gated(f"count_{counter.name.rpartition('__')[2]}", ctrl.start | when)
+            with m.If(ctrl.start):
+                m.d[domain] += counter.eq(0)
+            with m.Elif(counting & when):
+                m.d[domain] += counter.eq(counter + step)
         return m
 
 

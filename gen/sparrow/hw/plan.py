@@ -34,7 +34,7 @@ word, time-major (``l * C + c``), which is also the order of the sample stream.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -378,6 +378,11 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         config_addr_bits=max(1, math.ceil(math.log2(total_cfg))),
         config_data_bits=max(max(r.bits for r in regions), 1),
     )
+    # Counters as wide as the dense schedule's largest count needs (no clock for spare bits).
+    from .schedule import inference_counters     # the schedule module builds on the plan
+    dense = inference_counters(plan)
+    plan = replace(plan, counter_bits=max(int(v[0]) for v in dense.as_dict().values())
+                   .bit_length() + 1)
     if plan.weight_memory_bits > limits.max_weight_bits_total:
         raise HardwareLimitError(f"weights: {plan.weight_memory_bits} bits of weight memory; "
                                  f"the core is generated for at most "

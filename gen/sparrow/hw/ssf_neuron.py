@@ -25,7 +25,9 @@ class SsfNeuronUnits(wiring.Component):
     ``counts`` are valid in that same cycle (``write`` is ``start``). In DIVIDE mode the units
     take ``acc`` at ``start`` and produce one quotient bit per cycle; ``write`` rises with the
     final counts :attr:`divide_latency` cycles after ``start``, and a new ``start`` may come
-    that same cycle. Negative V gives 0; a quotient over T gives T.
+    that same cycle. Negative V gives 0; a quotient over T gives T. The units' registers change
+    only in cycles with ``start`` or ``busy`` (a division in progress): a clock gated by those
+    loses nothing.
     """
 
     def __init__(self, *, lanes: int, accumulator_bits: int, count_bits: int, timesteps: int,
@@ -45,6 +47,7 @@ class SsfNeuronUnits(wiring.Component):
             "param": In(data.ArrayLayout(unsigned(param_bits), lanes)),
             "counts": Out(data.ArrayLayout(unsigned(count_bits), lanes)),
             "write": Out(1),
+            "busy": Out(1),
         })
 
     @property
@@ -59,7 +62,7 @@ class SsfNeuronUnits(wiring.Component):
         div_bits = max(self._acc_bits, self._param_bits + cbits) + 1
         steps = Signal(range(cbits + 1))
         last_step = Signal()
-        m.d.comb += last_step.eq(steps == 1)
+        m.d.comb += [last_step.eq(steps == 1), self.busy.eq(steps != 0)]
 
         with m.Switch(self.mode):
             with m.Case(FireMode.SHIFT):

@@ -6,8 +6,10 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .clock_gate import STYLES, gated_domain
 from .memory import SparrowMemory
-from .params import check_instance
+from .params import check_choice, check_instance
+from .rom import DecodedRom
 from .plan import HardwarePlan
 from .ports import CoefficientSignature, ConfigSignature, RequestSignature
 
@@ -24,7 +26,9 @@ def pack_word(values, bits: int) -> int:
 class WeightBuffer(wiring.Component):
     """All weights and biases on chip: one memory pair per weighted layer.
 
-    ``baked`` mode: ROMs holding the descriptor's values (they synthesize to logic).
+    ``baked`` mode: ROMs holding the descriptor's values, read through a registered one-hot
+    select (``DecodedRom``), each select register in a domain gated by its own reads
+    (``clock_gate``: the style of ``clock_gate.gated_domain``).
     ``loadable`` mode: RAMs written through the config port (``cfg``), one element per
     write, at the addresses of ``plan.config_regions``; the storage is clocked by
     ``write_domain`` (gated by the config enable), so it sees no clock during inference.
@@ -35,10 +39,13 @@ class WeightBuffer(wiring.Component):
     other layers stay still.
     """
 
-    def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync"):
+    def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync",
+                 clock_gate: str = "none"):
         check_instance("plan", plan, HardwarePlan)
+        check_choice("clock_gate", clock_gate, STYLES)
         self._plan = plan
         self._write_domain = write_domain
+        self._clock_gate = clock_gate
         weighted = [l for l in plan.layers if l.has_weights]
         addr_bits = max(1, max(max(l.weight_words, 2) - 1 for l in weighted).bit_length())
         bias_bits = max(1, max(max(l.bias_words, 2) - 1 for l in weighted).bit_length())
@@ -69,24 +76,28 @@ class WeightBuffer(wiring.Component):
         for layer in plan.layers:
             if not layer.has_weights:
                 continue
-            mems = {}
-            for what, bits, words in (("weight", layer.weight_bits, plan.weight_words(layer)),
-                                      ("bias", layer.bias_bits, plan.bias_words(layer))):
-                init = () if loadable else [pack_word(row, bits) for row in words]
-                mem = SparrowMemory(width=p * bits, depth=len(words), init=init, lanes=p,
-                                    writable=loadable, write_domain=self._write_domain)
-                m.submodules[f"{layer.name}_{what}"] = mems[what] = mem
-                if loadable:
-                    self._connect_config(m, mem, regions[(layer.index, what)], bits)
             selected = Signal(name=f"{layer.name}_selected")
             m.d.comb += selected.eq(self.layer == layer.index)
+            mems = {}
+            for what, bits, words, request in (
+                    ("weight", layer.weight_bits, plan.weight_words(layer), self.weight_read),
+                    ("bias", layer.bias_bits, plan.bias_words(layer), self.bias_read)):
+                name = f"{layer.name}_{what}"
+                read = Signal(name=f"{name}_read")
+                m.d.comb += read.eq(request.en & selected)
+                if loadable:
+                    mem = SparrowMemory(width=p * bits, depth=len(words), lanes=p,
+                                        write_domain=self._write_domain)
+                    self._connect_config(m, mem, regions[(layer.index, what)], bits)
+                else:
+                    # Each ROM's select register is clocked only by its own reads.
+                    mem = DecodedRom(words=[pack_word(row, bits) for row in words],
+                                     width=p * bits,
+                                     select_domain=gated_domain(m, f"{name}_rd", read,
+                                                                self._clock_gate))
+                m.submodules[name] = mems[what] = mem
+                m.d.comb += [mem.read.addr.eq(request.addr), mem.read.en.eq(read)]
             wmem, bmem = mems["weight"], mems["bias"]
-            m.d.comb += [
-                wmem.read.addr.eq(self.weight_read.addr),
-                wmem.read.en.eq(self.weight_read.en & selected),
-                bmem.read.addr.eq(self.bias_read.addr),
-                bmem.read.en.eq(self.bias_read.en & selected),
-            ]
             out = self.coefficients
             with m.If(selected):
                 for lane in range(p):
