@@ -113,16 +113,13 @@ def test_pe_lanes_mac_and_max():
     dut = PeLanes(lanes=lanes, operand_bits=9, weight_bits=8, accumulator_bits=24, count_bits=4)
 
     async def bench(ctx):
-        for trial in range(20):
-            # Raw samples on the wide multiplier, spike counts (4 bits) on the narrow one.
-            wide = trial % 2
+        for _ in range(20):
             taps = int(rng.integers(1, 8))
             bias = rng.integers(-1000, 1000, size=lanes)
             w = rng.integers(-128, 128, size=(taps, lanes))
-            a = rng.integers(-256, 256, size=taps) if wide else rng.integers(0, 16, size=taps)
+            a = rng.integers(-256, 256, size=taps)
             valid = rng.random(taps) < 0.8
             ctx.set(dut.pool, 0)
-            ctx.set(dut.wide, wide)
             for k in range(taps):
                 ctx.set(dut.en, 1)
                 ctx.set(dut.first, int(k == 0))

@@ -227,7 +227,6 @@ class SparrowCore(wiring.Component):
             lanes.first.eq(b_first),
             lanes.valid.eq(b_valid),
             lanes.pool.eq(ctrl.pool),
-            lanes.wide.eq(ctrl.src_input),
             lanes.operand.eq(b_operand),
             lanes.word.eq(b_word),
         ]

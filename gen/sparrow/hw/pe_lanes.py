@@ -20,11 +20,6 @@ class PeLanes(wiring.Component):
       the product left out when ``valid`` is low (a padding tap);
     * pooling (``pool`` high): ``acc[i] <= first ? word[i] : max(acc[i], word[i])``.
 
-    Each lane has two multipliers: the full ``operand_bits`` x ``weight_bits`` one for raw
-    samples (``wide``: the ANN layer) and a ``count_bits`` x ``weight_bits`` one for spike
-    counts (the operand's low bits, unsigned), four times smaller for an 8-bit input and 4-bit
-    counts. The weight reaches only the multiplier in use (the other sees 0 and stays still).
-
     ``accumulator_bits`` comes from the worst-case bound of the layers (not from the operand
     widths), so every sum fits exactly. ``acc`` is a register: it holds the finished V of a
     group for one cycle while the next group's first tap already accumulates (the fire stage
@@ -37,7 +32,6 @@ class PeLanes(wiring.Component):
                             ("count_bits", count_bits)):
             check_positive_int(name, value)
         self._lanes = lanes
-        self._count_bits = count_bits
         acc = signed(accumulator_bits)
         super().__init__({
             "en": In(1),
@@ -45,7 +39,6 @@ class PeLanes(wiring.Component):
             "valid": In(1),
             "pool": In(1),
             "operand": In(signed(operand_bits)),
-            "wide": In(1),
             "coefficients": In(CoefficientSignature(lanes=lanes, weight_bits=weight_bits,
                                                     accumulator_bits=accumulator_bits)),
             "word": In(data.ArrayLayout(unsigned(count_bits), lanes)),
@@ -67,9 +60,6 @@ class PeLanes(wiring.Component):
                     m.d.sync += acc.eq(Mux(self.first | (word > acc), word, acc))
                 with m.Else():
                     start = Mux(self.first, self.coefficients.biases[i], acc)
-                    weight = self.coefficients.weights[i]
-                    wide = Mux(self.wide, weight, 0) * self.operand
-                    narrow = Mux(self.wide, 0, weight) * self.operand[:self._count_bits]
-                    product = Mux(self.valid, wide + narrow, 0)
+                    product = Mux(self.valid, self.coefficients.weights[i] * self.operand, 0)
                     m.d.sync += acc.eq(start + product)
         return m
