@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -96,7 +96,10 @@ class WeightBuffer(wiring.Component):
                                      select_domain=gated_domain(m, f"{name}_rd", read,
                                                                 self._clock_gate))
                 m.submodules[name] = mems[what] = mem
-                m.d.comb += [mem.read.addr.eq(request.addr), mem.read.en.eq(read)]
+                # Only the active layer's memory sees the address move (operand isolation:
+                # the others' decoders stay still).
+                m.d.comb += [mem.read.addr.eq(Mux(selected, request.addr, 0)),
+                             mem.read.en.eq(read)]
             wmem, bmem = mems["weight"], mems["bias"]
             out = self.coefficients
             with m.If(selected):
