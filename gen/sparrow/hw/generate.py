@@ -20,6 +20,7 @@ from ..export import write_librelane_config
 from ..resources import BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE
 from ..model.descriptor import Model
 from .core import SparrowCore
+from .if_core import IfCore
 from .plan import HardwarePlan, plan_core
 
 CLOCK_PORT = "clk"
@@ -47,13 +48,14 @@ class GeneratedDesign:
 
 def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
     """The ``GeneratedDesign`` that ``generate`` wrote into ``directory`` for ``model`` (the
-    plan is derived again from the manifest's lanes and mode)."""
+    plan is derived again from the manifest's lanes, mode and variant)."""
     out = Path(directory)
     try:
         manifest = json.loads((out / "manifest.json").read_text())
         top, files = manifest["top"], manifest["files"]
         plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"],
-                         zero_skip=manifest["zero_skip"])
+                         zero_skip=manifest["zero_skip"],
+                         variant=manifest.get("variant", defaults.VARIANT))
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{out} does not hold a generated design ({e})") from None
     return GeneratedDesign(
@@ -67,9 +69,14 @@ def top_name(model: Model) -> str:
     return f"sparrow_{model.name}"
 
 
+def build_core(plan: HardwarePlan, *, clock_gate: str = "instance") -> SparrowCore:
+    """The core of ``plan``'s variant: :class:`SparrowCore` (ssf) or :class:`IfCore` (if)."""
+    return (IfCore if plan.variant == "if" else SparrowCore)(plan, clock_gate=clock_gate)
+
+
 def emit_verilog(plan: HardwarePlan, *, top: str, clock_gate: str = "instance") -> str:
     """Verilog text of the core (no source attributes, so it is reproducible)."""
-    core = SparrowCore(plan, clock_gate=clock_gate)
+    core = build_core(plan, clock_gate=clock_gate)
     return verilog.convert(core, name=top, emit_src=False)
 
 
@@ -100,6 +107,7 @@ def port_map(plan: HardwarePlan) -> dict:
 
 def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.LANES,
              mode: str = defaults.HW_MODE, zero_skip: bool = defaults.ZERO_SKIP,
+             variant: str = defaults.VARIANT,
              clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
              clock_gate: str = defaults.CLOCK_GATE) -> GeneratedDesign:
     """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
@@ -108,7 +116,7 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
     """
     if not clock_period_ns > 0:
         raise ValueError(f"clock period must be positive, got {clock_period_ns} ns")
-    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip)
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip, variant=variant)
     top = top_name(model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
