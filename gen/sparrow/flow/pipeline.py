@@ -33,6 +33,7 @@ class FlowOptions:
     lanes: int = defaults.LANES
     mode: str = defaults.HW_MODE
     zero_skip: bool = defaults.ZERO_SKIP
+    variant: str = defaults.VARIANT
     library: str = defaults.LIBRARY
     clock_period_ns: float = defaults.CLOCK_PERIOD_NS
     rtl_simulator: str = defaults.RTL_SIMULATOR
@@ -43,7 +44,7 @@ class FlowOptions:
 
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
-                "ZERO_SKIP": self.zero_skip,
+                "ZERO_SKIP": self.zero_skip, "VARIANT": self.variant,
                 "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
                 "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,

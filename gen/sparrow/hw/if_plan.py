@@ -119,6 +119,17 @@ class IfPlan(HardwarePlan):
         and step, but step 0 starts from 0 without a read."""
         return sum((self.steps - 1) * l.out_length * l.groups for l in self.layers)
 
+    @property
+    def ideal_cycles(self) -> float:
+        """Lower bound: every input spiking at every step, spread over all lanes."""
+        return self.weight_reads / self.lanes
+
+    @property
+    def lane_utilization(self) -> float:
+        """Fraction of lane-cycles doing a useful accumulate with every input spiking at every
+        step (the dense schedule)."""
+        return self.weight_reads / (self.lanes * self.cycles_per_inference)
+
     def dense_counters(self):
         from .if_schedule import if_counters      # the schedule builds on the plan
         return if_counters(self)
@@ -151,6 +162,7 @@ class IfPlan(HardwarePlan):
             "bits": self.membrane_memory_bits,
             "layout": "neuron (c, q) of the running layer: word q*groups + c//P, lane c%P "
                       "(a pooling neuron: one count_bits deficit per window tap)"}
+        out["per_inference"]["synaptic_ops"] = self.weight_reads      # every input spiking
         out["per_inference"]["membrane_reads"] = self.membrane_accesses
         out["per_inference"]["membrane_writes"] = self.membrane_accesses
         out["counters"] |= {
