@@ -214,6 +214,22 @@ def _print_flow_summary(m: dict, run_dir: Path) -> None:
           f"{run_dir / 'metrics.json'}")
 
 
+def cmd_sweep(args) -> int:
+    from .flow import FlowOptions
+    from .study.sweep import SweepSpec, run_sweep
+    model = _load(args.file)
+    x, described = _flow_inputs(model, args)
+    spec = SweepSpec(Path(args.file), tuple(args.timesteps), tuple(args.scales),
+                     tuple(args.variants),
+                     FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
+                                 clock_period_ns=args.clock_period))
+    out = Path(args.out) if args.out else Path("runs") / f"sweep-{model.name}"
+    results = run_sweep(spec, out, x, inputs_described=described, scheduler=args.scheduler,
+                        workers=args.workers, progress=lambda line: print(line, flush=True))
+    print(f"{len(results)} points measured: {out / 'results.md'} (and results.json)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sparrow", description="Sparrow: SSF edge-ASIC generator "
                                 "and measured-power flow")
@@ -291,6 +307,31 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("-q", "--quiet", action="store_true", help="no tool output lines")
     f.set_defaults(func=cmd_flow)
 
+    from .study.sweep import VARIANTS, available_variants
+    w = sub.add_parser("sweep", help="the energy study: T x spike rate x neuron scheme, every "
+                       "point through the whole flow, on a Dask cluster (resumable)")
+    w.add_argument("file", help="descriptor (.toml or .json)")
+    w.add_argument("-o", "--out", help="sweep folder (default runs/sweep-<model name>)")
+    w.add_argument("--timesteps", type=_positive, nargs="+", default=[1, 2, 3, 5, 7, 10, 15],
+                   metavar="T", help="T values (default 1 2 3 5 7 10 15)")
+    w.add_argument("--scales", type=_positive_float, nargs="+", default=[0.5, 1.0, 2.0],
+                   metavar="S", help="threshold scales: larger fires less (default 0.5 1 2)")
+    w.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(available_variants()),
+                   help=f"neuron schemes (default {' '.join(available_variants())})")
+    w.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler (default: a local cluster)")
+    w.add_argument("--workers", type=_positive, default=2,
+                   help="worker processes of the local cluster (default 2)")
+    _input_options(w, required=False, default_help=" (default for a one-beat ECG model: "
+                   "beats from MIT-BIH)")
+    w.add_argument("--inferences", type=_positive, default=defaults.INFERENCES, metavar="N",
+                   help=f"inferences per point (default {defaults.INFERENCES})")
+    w.add_argument("--mitdb", help="MIT-BIH records folder")
+    _hardware_options(w, schedule=False)
+    w.add_argument("--library", default=defaults.LIBRARY, help="standard-cell library")
+    _clock_period_option(w, "")
+    w.set_defaults(func=cmd_sweep)
+
     from .ecg.cli import register_cli
     register_cli(sub)
     from .estimate.cli import register_cli as register_energy_cli
@@ -315,14 +356,15 @@ def _clock_period_option(p: argparse.ArgumentParser, what: str) -> None:
                    f"{defaults.CLOCK_PERIOD_NS:g} = {1e3 / defaults.CLOCK_PERIOD_NS:g} MHz)")
 
 
-def _hardware_options(p: argparse.ArgumentParser) -> None:
+def _hardware_options(p: argparse.ArgumentParser, *, schedule: bool = True) -> None:
     p.add_argument("--lanes", type=_positive, default=defaults.LANES,
                    help=f"parallel PE lanes (default {defaults.LANES})")
     p.add_argument("--mode", choices=MODES, default=defaults.HW_MODE,
                    help=f"weights in ROM (baked) or in RAM written through the config port "
                    f"(loadable); default {defaults.HW_MODE}")
-    p.add_argument("--no-zero-skip", action="store_true",
-                   help="issue zero counts too (the dense schedule: a QNN datapath)")
+    if schedule:
+        p.add_argument("--no-zero-skip", action="store_true",
+                       help="issue zero counts too (the dense schedule: a QNN datapath)")
 
 
 def _positive_float(text: str) -> float:
