@@ -36,7 +36,7 @@ def plain_rr(r: list[int]) -> list[list[int]]:
         local = sum(last8) // len(last8)
         long = sum(last64) // len(last64)
         row = [pre[i], post[i], local, 256 * pre[i] // local, 256 * post[i] // local,
-               256 * local // long]
+               256 * local // long, 256 * pre[i] // long, 256 * post[i] // long]
         out.append([min(v, 1023) for v in row])
     return out
 
@@ -55,9 +55,13 @@ def test_rr_features_closed_form():
     assert f[3].tolist()[:2] == [150, 450]
     # local of beat 3: mean(300, 300, 300, 150) = 262; 256 * 150 // 262 = 146
     assert f[3, 2] == 262 and f[3, 3] == 146 and f[3, 4] == 256 * 450 // 262
+    # long of beat 3 is the same mean (4 intervals < 64): 256 * 262 // 262 = 256
+    assert f[3, 5] == 256 and f[3, 6] == 146 and f[3, 7] == 256 * 450 // 262
+    # beat 4: long = mean(300, 300, 300, 150, 450) = 300, pre = post = 450
+    assert f[4, 6] == f[4, 7] == 256 * 450 // 300 == 384
     assert f[0, 0] == f[0, 1] == 300 and f[-1, 1] == f[-1, 0] == 450
     assert f.max() <= RR_MAX and RATIO_ONE == 256
-    assert rr_features(np.array([5])).tolist() == [[0] * 6]
+    assert rr_features(np.array([5])).tolist() == [[0] * 8]
     with pytest.raises(SparrowError, match="must increase"):
         rr_features(np.array([10, 10, 20]))
 

@@ -163,8 +163,8 @@ def rr_smoke(cache):
 
 def test_rr_training_exports_an_aux_model_equal_to_the_golden_model(rr_smoke, cache):
     m = rr_smoke.model
-    assert m.aux_input is not None and m.aux_input.features == 6 and m.aux_input.bits == 10
-    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 6)
+    assert m.aux_input is not None and m.aux_input.features == 8 and m.aux_input.bits == 10
+    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 8)
     assert np.abs(m.aux_layer.aux_weight).max() >= 1     # the RR features are used
     _, test = data.load_split("inter", MITDB, cache_dir=cache, records=RR_SMOKE.records)
     assert set(np.unique(test.record)) == {100, 232}

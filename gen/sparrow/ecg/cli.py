@@ -70,7 +70,9 @@ def _config(args, timesteps: int):
               threads=args.threads, per_channel_theta=not args.per_layer_theta,
               name=args.name, rr_features=args.rr, max_shift=args.max_shift,
               noise_fraction=args.noise_fraction, snr_db=tuple(args.snr_db),
-              select=args.select, class_weight_power=args.class_weight_power)
+              gain_range=tuple(args.gain_range),
+              select=args.select, class_weight_power=args.class_weight_power,
+              score_offsets=tuple(args.score_offsets) if args.score_offsets else None)
     if args.records:
         kw["records"] = tuple(args.records)
     return TrainConfig(**kw)
@@ -107,8 +109,16 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snr-db", type=float, nargs=2, default=list(d.snr_db),
                    metavar=("LO", "HI"), help=f"SNR range of that noise in dB (default "
                    f"{d.snr_db[0]:g} {d.snr_db[1]:g})")
-    p.add_argument("--select", choices=("accuracy", "macro_f1"), default=d.select,
-                   help=f"validation score that picks the epoch (default {d.select})")
+    p.add_argument("--gain-range", type=float, nargs=2, default=list(d.gain_range),
+                   metavar=("LO", "HI"), help=f"amplitude augmentation: each training window "
+                   f"scaled by a gain log-uniform in LO..HI (default {d.gain_range[0]:g} "
+                   f"{d.gain_range[1]:g}: none)")
+    p.add_argument("--select", choices=("accuracy", "macro_f1", "last"), default=d.select,
+                   help=f"validation score that picks the epoch, or last: no validation "
+                   f"beats held out, the last epoch is kept (default {d.select})")
+    p.add_argument("--score-offsets", type=float, nargs=5, metavar=("N", "S", "V", "F", "Q"),
+                   help="class score offsets in logit units added to the output biases "
+                   "(as chosen by `sparrow ecg cv`)")
     p.add_argument("--class-weight-power", type=float, default=d.class_weight_power,
                    metavar="P", help=f"loss weight of class c: (n_max / n_c)^P (default "
                    f"{d.class_weight_power})")
@@ -176,6 +186,26 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_cv(args) -> int:
+    from .crossval import choose_offsets, cross_validate, write_cross_validation
+    config = _config(args, args.timesteps)
+    cv = cross_validate(config, args.folds, data_dir=args.data, cache_dir=args.cache_dir)
+    offsets = choose_offsets(cv.logits, cv.labels)
+    path = write_cross_validation(cv, offsets, args.out)
+    d = cv.to_dict(offsets)
+    for key, title in (("pooled_without_offsets", "without offsets"),
+                       ("pooled_with_offsets", "with offsets")):
+        t = d[key]["target_figures"]
+        print(f"out-of-fold, {title}: accuracy {t['accuracy'] * 100:.2f} %, S Se "
+              f"{t['S_se'] * 100:.1f} % +P {t['S_ppv'] * 100:.1f} %, V Se "
+              f"{t['V_se'] * 100:.1f} % +P {t['V_ppv'] * 100:.1f} %; target margin "
+              f"{d[key]['target_margin']:.3f}")
+    print("score offsets (logit units, N S V F Q): "
+          + " ".join(f"{o:g}" for o in offsets))
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from .report import write_example_metrics
     path = write_example_metrics(args.dir, args.out, data_dir=args.data,
@@ -224,6 +254,17 @@ def add_subcommands(sub) -> None:
                    help="descriptor to write (.toml or .json; weights and <stem>.train.json "
                    "beside it; default: runs/ecg/ecg.toml)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("cv", help="k-fold cross-validation by patient on the training "
+                       "records of the inter split: out-of-fold figures and class score "
+                       "offsets (needs torch)")
+    _common(p)
+    _train_args(p)
+    p.set_defaults(split="inter")
+    p.add_argument("--timesteps", type=int, default=15, help="T (default: 15)")
+    p.add_argument("--folds", type=int, default=5, help="folds (default: 5)")
+    p.add_argument("--out", required=True, help="cross-validation JSON to write")
+    p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="accuracy, Se, +P, confusion matrix, spike rate and "
                        "synaptic ops of a descriptor (golden model)")

@@ -485,6 +485,29 @@ def validation_mask(split: str, train: BeatSet, *, fraction: float = 0.1,
     return mask
 
 
+def patient_folds(beats: BeatSet, k: int) -> dict[int, int]:
+    """Fold (0..k-1) of each record of ``beats``, for k-fold cross-validation by patient.
+
+    The records are ordered by their beat counts of the rare classes first (S, then V, F,
+    N, most first; record number on a tie) and dealt to the folds in a snake order (0, 1,
+    .., k-1, k-1, .., 0, 0, 1, ..), so every fold gets some of the S-rich and V-rich
+    patients and the fold sizes differ by at most one record."""
+    records = np.unique(beats.record)
+    if not 2 <= k <= len(records):
+        raise SparrowError(f"cross-validation needs 2..{len(records)} folds (one record at "
+                           f"least per fold), got {k}")
+    counts = np.array([np.bincount(beats.y[beats.record == r], minlength=len(CLASSES))
+                       for r in records])
+    order = sorted(range(len(records)), key=lambda i: (-counts[i, 1], -counts[i, 2],
+                                                       -counts[i, 3], -counts[i, 0],
+                                                       records[i]))
+    folds = {}
+    for n, i in enumerate(order):
+        f = n % (2 * k)
+        folds[int(records[i])] = f if f < k else 2 * k - 1 - f
+    return folds
+
+
 def load_split(split: str, data_dir: str | os.PathLike | None = None, *,
                shift: int = DEFAULT_SHIFT, cache_dir: str | os.PathLike | None = None,
                records: tuple[str, ...] | None = None) -> tuple[BeatSet, BeatSet]:

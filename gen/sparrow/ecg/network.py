@@ -179,6 +179,13 @@ class SSFNet(nn.Module):
             round_ste(w_aux / scale[:, None]), -w_max - 1, w_max)
         return w_int, b_int, scale, theta, aux_int
 
+    @torch.no_grad()
+    def output_scale(self) -> float:
+        """Logit value of one integer score unit of the output layer (quantization-aware
+        phase): the integer scores times this are the logits the loss sees."""
+        out = next(layer for layer in self.skeleton.layers if layer.is_output)
+        return float(self.quantized(out)[2][0])
+
     # -----------------------------------------------------------------------------------------
 
     def forward(self, x: torch.Tensor, aux: torch.Tensor | None = None) -> torch.Tensor:

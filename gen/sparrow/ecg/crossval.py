@@ -1,0 +1,168 @@
+"""k-fold cross-validation by patient on the inter-patient training records (DS1): the
+validation protocol that ranks training recipes and calibrates class score offsets without
+looking at the test records (DS2).
+
+For a recipe (a :class:`~sparrow.ecg.train.TrainConfig`), the DS1 records are dealt into k
+folds (:func:`sparrow.ecg.data.patient_folds`); k models are trained on k-1 folds each (no
+validation beats, last epoch) and score the beats of their held-out fold. The pooled
+out-of-fold scores cover every DS1 beat once, each scored by a model that never saw its
+patient: 22 held-out patients instead of 4.
+
+Scores are pooled as logits (integer output scores times the output scale of their model,
+:meth:`~sparrow.ecg.network.SSFNet.output_scale`), so that one offset vector applies to all
+folds. :func:`choose_offsets` searches per-class offsets in logit units that maximize the
+**target margin** (:func:`target_margin`) on the pooled out-of-fold scores; the final model
+adds them to its output biases (``TrainConfig.score_offsets``; an integer bias change that
+the argmax hardware runs as it is).
+
+The target margin is the smallest ratio of a figure to its target (:data:`TARGETS`: the
+issue's inter-patient targets); above 1 every target is met.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import SparrowError
+from ..fileio import atomic_write
+from .data import CLASSES, load_split, patient_folds
+from .metrics import ClassReport, class_report
+from .train import TrainConfig, _config_dict, fit
+
+# Inter-patient targets (fractions): accuracy, S and V sensitivity and positive predictivity.
+TARGETS = {"accuracy": 0.92, "S_se": 0.60, "S_ppv": 0.40, "V_se": 0.85, "V_ppv": 0.85}
+OFFSET_GRID = np.round(np.arange(-8.0, 8.0001, 0.25), 2)     # logit units
+OFFSET_ROUNDS = 4
+
+
+def target_figures(report: ClassReport) -> dict[str, float]:
+    """The figures of :data:`TARGETS` in ``report`` (an undefined +P counts as 0)."""
+    s, v = CLASSES.index("S"), CLASSES.index("V")
+    se, ppv = np.nan_to_num(report.se), np.nan_to_num(report.ppv)
+    return {"accuracy": report.accuracy, "S_se": float(se[s]), "S_ppv": float(ppv[s]),
+            "V_se": float(se[v]), "V_ppv": float(ppv[v])}
+
+
+def target_margin(report: ClassReport) -> float:
+    """min over the targets of figure / target: >= 1 when every target is met."""
+    figures = target_figures(report)
+    return min(figures[k] / t for k, t in TARGETS.items())
+
+
+def predictions(logits: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+    """argmax of ``logits + offsets`` (lowest index on a tie, as the hardware)."""
+    return np.argmax(logits if offsets is None else logits + offsets, axis=1)
+
+
+def choose_offsets(logits: np.ndarray, labels: np.ndarray, *,
+                   grid: np.ndarray = OFFSET_GRID, rounds: int = OFFSET_ROUNDS) -> np.ndarray:
+    """Per-class offsets (N's fixed at 0) from ``grid`` that maximize the target margin of
+    ``argmax(logits + offsets)``: coordinate ascent from all zeros, one class at a time
+    (S, V, F, Q), ``rounds`` sweeps. A change is kept only if it raises the margin; among
+    equal margins the offset closest to 0 wins."""
+    offsets = np.zeros(logits.shape[1])
+    order = np.argsort(np.abs(grid), kind="stable")
+
+    def margin(o: np.ndarray) -> float:
+        return target_margin(class_report(labels, predictions(logits, o)))
+    best = margin(offsets)
+    for _ in range(rounds):
+        changed = False
+        for c in range(1, logits.shape[1]):
+            for value in grid[order]:
+                trial = offsets.copy()
+                trial[c] = value
+                m = margin(trial)
+                if m > best:
+                    best, offsets, changed = m, trial, True
+        if not changed:
+            break
+    return offsets
+
+
+@dataclass
+class CrossValidation:
+    """Out-of-fold logits of one recipe on the training records, fold by patient."""
+
+    config: TrainConfig
+    folds: dict[int, int]            # record -> fold
+    labels: np.ndarray               # (N,) AAMI class
+    records: np.ndarray              # (N,) record of each beat
+    logits: np.ndarray               # (N, classes) out-of-fold integer scores x output scale
+    output_scales: list[float]       # per fold model
+    seconds: float
+
+    def report(self, offsets: np.ndarray | None = None) -> ClassReport:
+        return class_report(self.labels, predictions(self.logits, offsets))
+
+    def to_dict(self, offsets: np.ndarray) -> dict:
+        def summary(report: ClassReport) -> dict:
+            return {"target_figures": {k: round(v, 6) for k, v in
+                                       target_figures(report).items()},
+                    "target_margin": round(target_margin(report), 6), **report.to_dict()}
+        k = max(self.folds.values()) + 1
+        per_fold = []
+        for f in range(k):
+            held = np.isin(self.records, [r for r, g in self.folds.items() if g == f])
+            rep = class_report(self.labels[held], predictions(self.logits[held], offsets))
+            per_fold.append({"fold": f, "records": sorted(r for r, g in self.folds.items()
+                                                          if g == f),
+                             "output_scale": self.output_scales[f], **summary(rep)})
+        return {"config": _config_dict(self.config), "folds": k,
+                "targets": TARGETS,
+                "score_offsets": [float(o) for o in offsets],
+                "pooled_without_offsets": summary(self.report()),
+                "pooled_with_offsets": summary(self.report(offsets)),
+                "per_fold_with_offsets": per_fold,
+                "seconds": round(self.seconds, 1),
+                "source": "out-of-fold integer scores of k models trained by patient folds "
+                          "of the training records (sparrow.ecg.crossval); the test records "
+                          "are not read"}
+
+
+def cross_validate(config: TrainConfig, k: int = 5, *, data_dir=None, cache_dir=None,
+                   progress: Callable[[str], None] = print) -> CrossValidation:
+    """Train ``config`` k times, each time without one patient fold of the training records,
+    and collect every training beat's out-of-fold logits. Only the inter-patient split
+    (patients differ between training and test) is cross-validated."""
+    from .network import integer_scores
+    if config.split != "inter":
+        raise SparrowError(f"cross-validation by patient needs the inter split, got "
+                           f"{config.split!r}")
+    start = time.perf_counter()
+    train_set, _ = load_split(config.split, data_dir, shift=config.shift,
+                              cache_dir=cache_dir, records=config.records)
+    folds = patient_folds(train_set, k)
+    fold_of = np.array([folds[int(r)] for r in train_set.record])
+    logits = np.zeros((len(train_set), len(CLASSES)))
+    scales = []
+    fold_config = replace(config, select="last", score_offsets=None)
+    for f in range(k):
+        held = fold_of == f
+        progress(f"fold {f + 1}/{k}: records "
+                 f"{sorted(r for r, g in folds.items() if g == f)} held out "
+                 f"({int(held.sum())} beats)")
+        fitted = fit(fold_config, train_set.take(~held), progress=progress)
+        part = train_set.take(held)
+        scores = integer_scores(fitted.model, part.x,
+                                part.aux if config.rr_features else None)
+        logits[held] = scores * fitted.output_scale
+        scales.append(fitted.output_scale)
+    return CrossValidation(config=config, folds=folds, labels=train_set.y.copy(),
+                           records=train_set.record.copy(), logits=logits,
+                           output_scales=scales, seconds=time.perf_counter() - start)
+
+
+def write_cross_validation(cv: CrossValidation, offsets: np.ndarray,
+                           path: str | Path) -> Path:
+    """Write :meth:`CrossValidation.to_dict` as JSON to ``path``."""
+    path = Path(path)
+    text = json.dumps(cv.to_dict(offsets), indent=2) + "\n"
+    atomic_write(path, lambda f: f.write(text))
+    return path
