@@ -31,11 +31,11 @@ def main() -> int:
         file, _, split = spec.rpartition(":")
         model = load_model(file)
         _, test = data.load_split(split, None)
-        aux = beat_aux(model, test)
 
         def accuracy(windows: np.ndarray) -> float:
-            x = data.quantize_windows(windows)[:, None, :]
-            return float(np.mean(run(model, x, aux=aux).predictions == test.y))
+            beats = data.with_windows(test, data.quantize_windows(windows)[:, None, :])
+            return float(np.mean(run(model, beats.x, aux=beat_aux(model, beats)).predictions
+                                 == test.y))
         base = accuracy(shifted_windows(test.raw, 0))
         print(f"{Path(file).name} on the {split} test beats ({len(test)}): {base * 100:.2f} % "
               f"(always N: {np.mean(test.y == 0) * 100:.2f} %)")

@@ -21,7 +21,7 @@ except ImportError:     # a declared extra that is missing is a failure, not a s
 
 from sparrow.ecg import data  # noqa: E402
 from sparrow.ecg.crossval import (TARGETS, choose_offsets, cross_validate,  # noqa: E402
-                                  target_figures, target_margin)
+                                  nsv_f1, target_figures, target_margin)
 from sparrow.ecg.metrics import class_report  # noqa: E402
 from sparrow.ecg.network import integer_scores  # noqa: E402
 from sparrow.ecg.train import TrainConfig, fit, offset_integers  # noqa: E402
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 # Four DS1 records (S in 201 and 209, V in 201 and 119) and one DS2 record (100), which
 # cross-validation must never read; one epoch per phase.
 CV_SMOKE = TrainConfig(split="inter", records=("201", "209", "119", "115", "100"),
-                       float_epochs=1, qat_epochs=1, rr_features=True, select="last",
+                       float_epochs=1, qat_epochs=1, aux_features=8, select="last",
                        name="cv")
 
 
@@ -81,13 +81,16 @@ def test_target_figures_and_margin_closed_form():
                                "V_se": 0.9, "V_ppv": 1.0})
     assert target_margin(rep) == pytest.approx(min(f[k] / t for k, t in TARGETS.items()))
     assert target_margin(rep) == pytest.approx((6 / 16) / 0.40)
+    # F1: N 2*90 / (180 + 10 + 6), S 2*6 / (12 + 10 + 4), V 2*18 / (36 + 0 + 2)
+    assert nsv_f1(rep) == pytest.approx((180 / 196 + 12 / 26 + 36 / 38) / 3)
     # a perfect classifier: every figure is 1, the accuracy target (0.92) is the highest
     assert target_margin(class_report(labels, labels)) == pytest.approx(1 / 0.92)
+    assert nsv_f1(class_report(labels, labels)) == 1.0
 
 
 def test_offsets_recover_a_shifted_class():
     """S logits sit 1.5 below where they should be: the chosen S offset moves them back,
-    and the margin never falls below that of no offsets."""
+    and every target is met."""
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1, 2], [5000, 300, 500])
     logits = rng.normal(0, 1, (len(labels), 5))
@@ -95,10 +98,11 @@ def test_offsets_recover_a_shifted_class():
     logits[:, 3:] -= 4.0                       # F and Q never win
     logits[:, 1] -= 1.5
     offsets = choose_offsets(logits, labels)
-    assert offsets[0] == 0 and 0.5 <= offsets[1] <= 2.5
-    before = target_margin(class_report(labels, np.argmax(logits, axis=1)))
-    after = target_margin(class_report(labels, np.argmax(logits + offsets, axis=1)))
-    assert after > before and after >= 1.0
+    assert offsets[0] == 0 and 0.5 <= offsets[1] <= 2.5 and offsets[4] == -8.0
+    before = class_report(labels, np.argmax(logits, axis=1))
+    after = class_report(labels, np.argmax(logits + offsets, axis=1))
+    assert nsv_f1(after) > nsv_f1(before)
+    assert target_margin(before) < 1.0 <= target_margin(after)
     assert np.array_equal(choose_offsets(logits, labels), offsets)   # deterministic
 
 
@@ -152,11 +156,12 @@ def test_cli_cv_smoke(tmp_path, cache):
     out = tmp_path / "cv.json"
     proc = subprocess.run(
         [sys.executable, "-m", "sparrow.ecg", "cv", "--data", str(MITDB), "--cache-dir",
-         str(cache), "--records", "201", "209", "119", "100", "--rr", "--float-epochs", "1",
+         str(cache), "--records", "201", "209", "119", "100", "--aux", "8", "--float-epochs", "1",
          "--qat-epochs", "1", "--select", "last", "--folds", "3", "--out", str(out)],
         capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     d = json.loads(out.read_text())
-    assert d["folds"] == 3 and len(d["score_offsets"]) == 5 and d["score_offsets"][0] == 0
+    assert d["folds"] == 3 and len(d["score_offsets"]) == 5
+    assert d["score_offsets"][0] == 0 and d["score_offsets"][4] == -8
     assert sorted(r for f in d["per_fold_with_offsets"] for r in f["records"]) == [119, 201, 209]
     assert "score offsets (logit units, N S V F Q)" in proc.stdout

@@ -167,6 +167,26 @@ def test_evaluate_rejects_a_non_ecg_model():
                                           np.zeros(1, int), np.zeros(1, int)))
 
 
+def test_an_aux_model_takes_the_first_aux_features(cache):
+    """A model with n aux features gets the first n aux features of each beat (the
+    checked-in intra-patient model was trained on the first 6); more than there are is
+    refused."""
+    from sparrow.ecg.evaluate import beat_aux, check_ecg_model
+    from sparrow.model import model_from_dict
+    beats = data.load_beats(MITDB, records=("100",), cache_dir=cache)
+    model = load_model(ECG / "ecg_rr.toml")
+    n = model.aux_input.features
+    assert n < len(data.AUX_FEATURES) == beats.aux.shape[1]
+    assert np.array_equal(beat_aux(model, beats), beats.aux[:, :n])
+    assert beat_aux(load_model(ECG / "ecg.toml"), beats) is None
+    desc = model.to_dict()
+    desc["aux_input"]["features"] = len(data.AUX_FEATURES) + 1
+    weights = model.weights_dict()
+    weights["fc1.aux_weight"] = np.zeros((32, len(data.AUX_FEATURES) + 1), dtype=np.int64)
+    with pytest.raises(SparrowError, match="first 1..11 beat features"):
+        check_ecg_model(model_from_dict(desc, weights))
+
+
 def test_checked_in_detected_beat_metrics_are_current(cache):
     """The end-to-end figures (detector -> RR features from detections -> golden model) of
     the inter-patient RR model in metrics.json are what the code computes now; the matched

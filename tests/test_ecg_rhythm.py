@@ -13,6 +13,7 @@ import pytest
 from sparrow.ecg import augment, data, qrs
 from sparrow.ecg.matching import DetectionScore, gross, match_beats
 from sparrow.ecg.rr import RATIO_ONE, RR_MAX, rr_features
+from sparrow.ecg.template import TEMPLATE_FEATURES, template_features
 from sparrow.errors import SparrowError
 
 MITDB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mitdb"
@@ -71,10 +72,74 @@ def test_annotated_beats_carry_their_records_rr_features(tmp_path):
     sig = data.read_record(MITDB, "100")
     all_r = sig.beat_samples
     expected = rr_features(all_r)[np.isin(all_r, beats.sample)]
-    assert np.array_equal(beats.aux, expected)
+    assert np.array_equal(beats.aux[:, :8], expected)
+    assert np.array_equal(beats.aux[:, 8:], template_features(beats.x[:, 0], expected[:, 3]))
+    assert data.AUX_FEATURES[8:] == TEMPLATE_FEATURES and beats.aux.shape[1] == 11
     # The wide raw window holds the window the model sees, at shift 0.
     assert np.array_equal(data.quantize_windows(augment.shifted_windows(beats.raw, 0))[:, None],
                           beats.x)
+
+
+def plain_template(x: list[list[int]], ratio: list[int]) -> list[list[int]]:
+    """The template features with Python integers and loops (the documented definition)."""
+    acc = [16 * v for v in x[0]]
+    out = []
+    for q, r in zip(x, ratio):
+        t = [a >> 4 for a in acc]
+        d = [abs(a - b) for a, b in zip(q, t)]
+        span = max(1, max(t) - min(t))
+        row = [sum(d[72:108]) >> 2, sum(d) >> 3, 256 * (max(q) - min(q)) // span]
+        out.append([min(v, 1023) for v in row])
+        if r >= 224:
+            acc = [a - (a >> 4) + v for a, v in zip(acc, q)]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_template_features_equal_the_plain_definition(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    x = rng.integers(-128, 128, size=(n, 180))
+    ratio = rng.integers(100, 400, size=n)
+    assert template_features(x, ratio).tolist() == plain_template(x.tolist(), ratio.tolist())
+
+
+def test_template_features_closed_form():
+    """Regular beats of one shape, then a premature beat of another shape: the regular beats
+    are at distance 0 and ratio 1.0, the odd beat far away; a premature beat does not enter
+    the template, a regular one does (1/16 of the way)."""
+    normal = np.zeros(180, dtype=np.int64)
+    normal[85:95] = 40                         # 10 samples of +40 at the R peak
+    odd = np.zeros(180, dtype=np.int64)
+    odd[70:110] = 20                           # wider and lower
+    x = np.array([normal, normal, odd, normal, odd, normal])
+    ratio = np.array([256, 256, 150, 256, 256, 256])     # beat 2 premature, beat 4 regular
+    f = template_features(x, ratio)
+    assert f[0].tolist() == f[1].tolist() == f[3].tolist() == [0, 0, 256]
+    # beat 2 against the template `normal`: |20 - 0| on 30 samples + |20 - 40| on 10
+    # (all within 72..107 except samples 70, 71, 108, 109)
+    assert f[2].tolist() == [(20 * 26 + 20 * 10) >> 2, (20 * 30 + 20 * 10) >> 3, 128]
+    assert f[4].tolist() == f[2].tolist()      # the premature odd beat left no trace
+    # beat 5 after the regular odd beat 4: A = 15/16 * 16 * normal + odd, t = A >> 4
+    t = (15 * normal + odd) >> 4
+    d = np.abs(normal - t)
+    assert f[5].tolist() == [int(d[72:108].sum()) >> 2, int(d.sum()) >> 3,
+                             256 * 40 // int(t.max() - t.min())]
+    assert template_features(np.zeros((0, 180)), np.zeros(0)).shape == (0, 3)
+
+
+def test_with_windows_recomputes_the_template_features_only(tmp_path):
+    """The same windows give the same beats; shifted windows move the template features and
+    keep the RR features (the beat positions are the same)."""
+    beats = data.load_beats(MITDB, records=("100", "119"), cache_dir=tmp_path)
+    same = data.with_windows(beats, beats.x)
+    assert np.array_equal(same.aux, beats.aux) and np.array_equal(same.x, beats.x)
+    shifted = data.quantize_windows(augment.shifted_windows(beats.raw, 3))[:, None, :]
+    moved = data.with_windows(beats, shifted)
+    assert np.array_equal(moved.x, shifted) and np.array_equal(moved.aux[:, :8], beats.aux[:, :8])
+    assert not np.array_equal(moved.aux[:, 8:], beats.aux[:, 8:])
+    first_119 = int(np.argmax(beats.record == 119))      # the template restarts per record
+    assert moved.aux[first_119, 8:].tolist()[:2] == [0, 0]
 
 
 # ---------------------------------------------------------------------------------------------

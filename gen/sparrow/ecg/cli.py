@@ -68,7 +68,7 @@ def _config(args, timesteps: int):
               bias_bits=args.bias_bits,
               float_epochs=args.float_epochs, qat_epochs=args.qat_epochs, seed=args.seed,
               threads=args.threads, per_channel_theta=not args.per_layer_theta,
-              name=args.name, rr_features=args.rr, max_shift=args.max_shift,
+              name=args.name, aux_features=args.aux, max_shift=args.max_shift,
               noise_fraction=args.noise_fraction, snr_db=tuple(args.snr_db),
               gain_range=tuple(args.gain_range),
               select=args.select, class_weight_power=args.class_weight_power,
@@ -79,6 +79,7 @@ def _config(args, timesteps: int):
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
+    from .data import AUX_FEATURES
     from .train import TrainConfig
     d = TrainConfig()
     _split_arg(p)
@@ -98,8 +99,10 @@ def _train_args(p: argparse.ArgumentParser) -> None:
                    help=f"torch CPU threads (default: {d.threads}; results depend on it)")
     p.add_argument("--records", nargs="+", metavar="REC",
                    help="only these records of the split (quick trials)")
-    p.add_argument("--rr", action="store_true",
-                   help="RR-interval features as an aux input at fc1 (sparrow.ecg.rr)")
+    p.add_argument("--aux", type=int, nargs="?", const=len(AUX_FEATURES), default=0,
+                   metavar="N", help=f"the first N beat features as an aux input at fc1: "
+                   f"{', '.join(AUX_FEATURES)} (sparrow.ecg.rr, sparrow.ecg.template; N "
+                   f"defaults to all {len(AUX_FEATURES)})")
     p.add_argument("--max-shift", type=int, default=d.max_shift, metavar="S",
                    help=f"shift augmentation: windows moved by -S..S samples (0..8; default "
                    f"{d.max_shift})")
@@ -198,8 +201,8 @@ def cmd_cv(args) -> int:
         t = d[key]["target_figures"]
         print(f"out-of-fold, {title}: accuracy {t['accuracy'] * 100:.2f} %, S Se "
               f"{t['S_se'] * 100:.1f} % +P {t['S_ppv'] * 100:.1f} %, V Se "
-              f"{t['V_se'] * 100:.1f} % +P {t['V_ppv'] * 100:.1f} %; target margin "
-              f"{d[key]['target_margin']:.3f}")
+              f"{t['V_se'] * 100:.1f} % +P {t['V_ppv'] * 100:.1f} %; N-S-V F1 "
+              f"{d[key]['nsv_f1'] * 100:.2f} %")
     print("score offsets (logit units, N S V F Q): "
           + " ".join(f"{o:g}" for o in offsets))
     print(f"wrote {path}")

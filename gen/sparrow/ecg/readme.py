@@ -53,11 +53,40 @@ def _model_section(stem: str, m: dict) -> list[str]:
               f"{r['worst_drop_points']:.2f} points.", ""]
     if m.get("training"):
         t = m["training"]
-        lines += [f"Training: {t['train_beats']:,} training beats ({t['val_beats']:,} of them "
-                  f"held out for validation), float phase {t['float_phase_seconds']:.0f} s, "
+        held = (f"{t['val_beats']:,} more held out for validation" if t["val_beats"] else
+                "none held out: the recipe and its epochs were fixed by cross-validation")
+        lines += [f"Training: {t['train_beats']:,} training beats fitted ({held}), float "
+                  f"phase {t['float_phase_seconds']:.0f} s, "
                   f"quantization-aware phase {t['qat_phase_seconds']:.0f} s (`{m['file'][:-5]}"
                   f".train.json`).", ""]
     return lines
+
+
+def _cv_row(name: str, pooled: dict) -> str:
+    f = pooled["target_figures"]
+    return (f"| {name} | {_pct(f['accuracy'])} | {_pct(f['S_se'])} | {_pct(f['S_ppv'])} | "
+            f"{_pct(f['V_se'])} | {_pct(f['V_ppv'])} | {_pct(pooled['nsv_f1'])} |")
+
+
+_CV_KEYS = ("aux_features", "class_weight_power", "max_shift", "noise_fraction", "snr_db",
+            "gain_range", "float_epochs", "qat_epochs", "weight_decay")
+
+
+def _cv_section(entries: list[dict]) -> list[str]:
+    """The recipes tried, with their pooled out-of-fold figures."""
+    lines = ["| recipe (`cv/`) | accuracy | S Se | S +P | V Se | V +P | N-S-V F1 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for e in entries:
+        name = e["file"].split("/")[-1][:-5]
+        lines.append(_cv_row(f"{name}, no offsets", e["without_offsets"]))
+        offsets = " ".join(f"{o:g}" for o in e["score_offsets"])
+        lines.append(_cv_row(f"{name}, offsets ({offsets})", e["with_offsets"]))
+    lines += ["", "Recipes (the settings that differ between them; the rest as in the "
+              "commands below):", ""]
+    for e in entries:
+        c = e["config"]
+        lines.append(f"- `{e['file']}`: " + ", ".join(f"{k} {c.get(k)}" for k in _CV_KEYS))
+    return lines + [""]
 
 
 def render_readme(metrics: dict) -> str:

@@ -40,6 +40,7 @@ from ..errors import SparrowError
 
 RR_FEATURES = ("pre_rr", "post_rr", "local_rr", "pre_over_local", "post_over_local",
                "local_over_long", "pre_over_long", "post_over_long")
+PRE_OVER_LOCAL = RR_FEATURES.index("pre_over_local")
 RR_BITS = 10
 RR_MAX = (1 << RR_BITS) - 1
 RATIO_ONE = 256            # fixed-point 1.0 of the ratio features

@@ -8,12 +8,18 @@ Recipe (:class:`TrainConfig` holds every knob; the defaults make the reference m
 
 1. Data: the training part of the chosen split (:mod:`sparrow.ecg.data`); validation beats
    are held out of it for choosing the epoch (:func:`sparrow.ecg.data.validation_mask`: by
-   patient for the inter-patient split, a stratified ``val_fraction`` for the intra ones).
-   The test part is only used for the final report. With ``rr_features`` the network gets
-   the beat's RR-interval features (:mod:`sparrow.ecg.rr`) as an aux input at ``aux_layer``.
-   Augmentation (``max_shift``, ``noise_fraction``, ``snr_db``): every training batch is cut
-   from the raw ADC windows at a random shift and, for a fraction of the beats, with white
-   noise at a random SNR, then quantized as the front end does (:mod:`sparrow.ecg.augment`).
+   patient for the inter-patient split, a stratified ``val_fraction`` for the intra ones),
+   or, with ``select="last"``, none: every training beat is fitted and the last epoch is
+   kept (the recipe and its epochs chosen beforehand by cross-validation,
+   :mod:`sparrow.ecg.crossval`). The test part is only used for the final report. With
+   ``aux_features = n`` the network gets the beat's first n aux features
+   (:data:`sparrow.ecg.data.AUX_FEATURES`: 8 RR-interval features, :mod:`sparrow.ecg.rr`,
+   then 3 beat-to-template features, :mod:`sparrow.ecg.template`) as an aux input at
+   ``aux_layer``.
+   Augmentation (``max_shift``, ``gain_range``, ``noise_fraction``, ``snr_db``): every
+   training batch is cut from the raw ADC windows at a random shift, scaled in amplitude
+   and, for a fraction of the beats, given white noise at a random SNR, then quantized as
+   the front end does (:mod:`sparrow.ecg.augment`).
 2. Float phase: :class:`~sparrow.ecg.network.SSFNet` with activations clamp(V / thr, 0, 1)
    and per-layer thresholds calibrated on one batch; AdamW, cosine learning rate, weighted
    cross-entropy (class c weighted by (n_max / n_c) ** ``class_weight_power``) against the
@@ -24,7 +30,10 @@ Recipe (:class:`TrainConfig` holds every knob; the defaults make the reference m
    epoch by ``select`` (accuracy, or the macro-F1 over the classes present) is kept.
 4. Export: the descriptor and weights are validated by :func:`sparrow.model.model_from_dict`;
    the reported accuracies are those of the integer model, evaluated by
-   :func:`~sparrow.ecg.network.integer_scores` (bit-exact with the golden model).
+   :func:`~sparrow.ecg.network.integer_scores` (bit-exact with the golden model). Class
+   score offsets ``score_offsets`` (logit units, chosen by cross-validation) are added to
+   the output biases as integers round(offset / output scale): the argmax hardware runs
+   them as they are.
 
 Determinism: ``torch.manual_seed``, ``torch.use_deterministic_algorithms(True)``, a fixed
 thread count and a seeded batch order make a run repeatable on the same machine and torch
@@ -47,9 +56,9 @@ from ..model import Model, model_from_dict, save_model
 from ..fileio import atomic_write
 from ..model.random_model import random_weights
 from .augment import augmented_inputs
-from .data import (CLASSES, DEFAULT_SHIFT, MARGIN, WINDOW, BeatSet, load_split,
+from .data import (AUX_FEATURES, CLASSES, DEFAULT_SHIFT, MARGIN, WINDOW, BeatSet, load_split,
                    validation_mask)
-from .rr import RR_BITS, RR_FEATURES
+from .rr import RR_BITS
 
 # The reference topology: 3 conv1d (the first is the ANN layer on raw samples), 3 max-pools,
 # one hidden dense layer and the 5-class output; 4,184 weights.
@@ -89,7 +98,8 @@ class TrainConfig:
     shift: int = DEFAULT_SHIFT
     records: tuple[str, ...] | None = None      # a subset of the split's records (smoke runs)
     layers: tuple[dict, ...] = field(default=DEFAULT_LAYERS)
-    rr_features: bool = False       # RR-interval features as an aux input at aux_layer
+    aux_features: int = 0           # the first n of data.AUX_FEATURES (RR, then template
+    #                                 features) as an aux input at aux_layer; 0: none
     aux_layer: str = "fc1"
     max_shift: int = 0              # window shift augmentation, -max_shift..max_shift samples
     noise_fraction: float = 0.0     # fraction of training beats given white noise
@@ -101,6 +111,11 @@ class TrainConfig:
     #                                 output biases at export (chosen by cross-validation)
 
     def __post_init__(self):
+        if (isinstance(self.aux_features, bool)
+                or not 0 <= self.aux_features <= len(AUX_FEATURES)):
+            raise SparrowError(f"aux_features must be a count in 0..{len(AUX_FEATURES)} (the "
+                               f"first n of {', '.join(AUX_FEATURES)}), got "
+                               f"{self.aux_features!r}")
         if not 0 <= self.max_shift <= MARGIN:
             raise SparrowError(f"max_shift must be in 0..{MARGIN} samples (the margin of the "
                                f"raw windows), got {self.max_shift}")
@@ -115,6 +130,12 @@ class TrainConfig:
         if self.select not in SELECT_METRICS:
             raise SparrowError(f"select must be one of {', '.join(SELECT_METRICS)}, got "
                                f"{self.select!r}")
+
+
+    def aux(self, beats: BeatSet) -> np.ndarray | None:
+        """The aux input of ``beats`` for this configuration: their first ``aux_features``
+        aux features, or None."""
+        return beats.aux[:, :self.aux_features] if self.aux_features else None
 
 
 SELECT_METRICS = ("accuracy", "macro_f1", "last")
@@ -174,8 +195,8 @@ def skeleton(config: TrainConfig) -> Model:
     desc = {"name": config.name, "timesteps": config.timesteps,
             "input": {"channels": 1, "length": WINDOW, "bits": 8, "signed": True},
             "layers": layers}
-    if config.rr_features:
-        desc["aux_input"] = {"features": len(RR_FEATURES), "bits": RR_BITS, "signed": False}
+    if config.aux_features:
+        desc["aux_input"] = {"features": config.aux_features, "bits": RR_BITS, "signed": False}
         target = [d for d in layers if d["name"] == config.aux_layer]
         if not target or target[0]["kind"] != "dense":
             raise SparrowError(f"aux_layer {config.aux_layer!r} must name a dense layer of the "
@@ -207,8 +228,8 @@ class _Trainer:
         self.x = torch.as_tensor(fit.x, dtype=torch.float32)
         self.y = torch.as_tensor(fit.y, dtype=torch.int64)
         self.raw = fit.raw
-        self.aux = (torch.as_tensor(fit.aux, dtype=torch.float32)
-                    if config.rr_features else None)
+        aux = config.aux(fit)
+        self.aux = None if aux is None else torch.as_tensor(aux, dtype=torch.float32)
         self.val = val
         self.augment = (config.max_shift > 0 or config.noise_fraction > 0
                         or tuple(config.gain_range) != (1.0, 1.0))
@@ -308,8 +329,7 @@ def _qat_phase(trainer: _Trainer, float_net, timesteps: int) -> tuple[Model, flo
 
     def on_epoch(epoch: int) -> dict:
         model = _export(net, config, timesteps)
-        aux = val.aux if config.rr_features else None
-        pred = integer_predictions(model, val.x, aux)
+        pred = integer_predictions(model, val.x, config.aux(val))
         score = selection_score(config.select, val.y, pred)
         if score > best["score"]:
             best.update(score=score, model=model, epoch=epoch + 1, scale=net.output_scale())
@@ -416,7 +436,7 @@ def train_timesteps(config: TrainConfig, timesteps: tuple[int, ...], *, data_dir
     t1 = time.perf_counter()
     float_net = _float_phase(trainer)
     float_seconds = time.perf_counter() - t1
-    test_aux = test_set.aux if config.rr_features else None
+    test_aux = config.aux(test_set)
     float_pred = trainer.float_predictions(float_net, test_set.x, test_aux)
     results = []
     for t in timesteps:
