@@ -113,18 +113,22 @@ def test_score_offsets_are_integer_output_bias_changes(cache):
     part = train_set.take(train_set.record == 201)
     quiet = dict(progress=lambda _: None)
     plain = fit(CV_SMOKE, part, **quiet)
-    offsets = (0.0, 1.25, -0.5, -3.0, -8.0)
+    # offsets in units of the output scale (a one-epoch model's scale is small, and the
+    # biases must stay within their 16 bits): rounded to the nearest integer
+    offsets = tuple(float(v) * plain.output_scale for v in (0, 3.4, -2.6, -40.2, -300))
     shifted = fit(replace(CV_SMOKE, score_offsets=offsets), part, **quiet)
     assert shifted.output_scale == plain.output_scale
     a, b = plain.model.weights_dict(), shifted.model.weights_dict()
     delta = offset_integers(offsets, plain.output_scale)
-    assert delta[1] > 0 and delta[4] < 0
+    assert delta.tolist() == [0, 3, -3, -40, -300]
     for key in a:
         expected = a[key] + delta if key == "out.bias" else a[key]
         assert np.array_equal(b[key], expected), key
-    scores = integer_scores(shifted.model, part.x, part.aux)
-    assert np.array_equal(run(shifted.model, part.x, aux=part.aux).scores, scores)
-    assert np.array_equal(scores - integer_scores(plain.model, part.x, part.aux),
+    aux = CV_SMOKE.aux(part)
+    assert aux.shape == (len(part), 8)
+    scores = integer_scores(shifted.model, part.x, aux)
+    assert np.array_equal(run(shifted.model, part.x, aux=aux).scores, scores)
+    assert np.array_equal(scores - integer_scores(plain.model, part.x, aux),
                           np.broadcast_to(delta, scores.shape))
 
 

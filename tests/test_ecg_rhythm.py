@@ -158,6 +158,22 @@ def test_shifted_window_is_the_record_cut_elsewhere():
         augment.shifted_windows(raw, 9)
 
 
+def test_amplitude_scaling_keeps_the_mean_and_scales_the_rest():
+    w = np.array([[100, 110, 120, 130], [0, 0, 0, 4]])
+    # means 115 and 1: 115 + 2 * (w - 115), 1 + 0.5 * (w - 1) rounded half to even
+    assert augment.scale_amplitude(w, np.array([2.0, 0.5])).tolist() == [
+        [85, 105, 125, 145], [0, 0, 0, 2]]
+    assert np.array_equal(augment.scale_amplitude(w, 1.0), w)
+    rng = np.random.default_rng(0)
+    raw = rng.integers(900, 1100, size=(64, 196)).astype(np.int16)
+    plain = augment.augmented_inputs(raw, np.random.default_rng(1), max_shift=0,
+                                     noise_fraction=0.0, snr_db=(20.0, 20.0))
+    scaled = augment.augmented_inputs(raw, np.random.default_rng(1), max_shift=0,
+                                      noise_fraction=0.0, snr_db=(20.0, 20.0),
+                                      gain_range=(0.5, 0.5))
+    assert np.abs(scaled.astype(int)).sum() < 0.6 * np.abs(plain.astype(int)).sum()
+
+
 def test_noise_has_the_requested_snr():
     rng = np.random.default_rng(0)
     clean = (np.sin(np.arange(180) / 9.0)[None, :] * 400 + 1000).repeat(400, axis=0)

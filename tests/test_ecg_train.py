@@ -148,10 +148,10 @@ def test_reference_model_regenerates_identically(cache):
         assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
 
 
-# RR features, augmentation, validation by patient: DS1 records 118 and 220 (validation
+# RR and template features, augmentation, validation by patient: DS1 records 118 and 220 (validation
 # records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
 RR_SMOKE = TrainConfig(split="inter", records=("118", "220", "201", "209", "100", "232"),
-                       float_epochs=1, qat_epochs=2, aux_features=8, max_shift=6,
+                       float_epochs=1, qat_epochs=2, aux_features=11, max_shift=6,
                        noise_fraction=0.5, select="macro_f1", class_weight_power=0.5,
                        name="rr")
 
@@ -163,14 +163,14 @@ def rr_smoke(cache):
 
 def test_rr_training_exports_an_aux_model_equal_to_the_golden_model(rr_smoke, cache):
     m = rr_smoke.model
-    assert m.aux_input is not None and m.aux_input.features == 8 and m.aux_input.bits == 10
-    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 8)
+    assert m.aux_input is not None and m.aux_input.features == 11 and m.aux_input.bits == 10
+    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 11)
     assert np.abs(m.aux_layer.aux_weight).max() >= 1     # the RR features are used
     _, test = data.load_split("inter", MITDB, cache_dir=cache, records=RR_SMOKE.records)
     assert set(np.unique(test.record)) == {100, 232}
-    golden = run(m, test.x, aux=test.aux)
+    golden = run(m, test.x, aux=RR_SMOKE.aux(test))
     assert np.array_equal(golden.predictions, rr_smoke.test_predictions)
-    assert np.array_equal(integer_scores(m, test.x, test.aux), golden.scores)
+    assert np.array_equal(integer_scores(m, test.x, RR_SMOKE.aux(test)), golden.scores)
 
 
 def test_rr_training_validates_on_held_out_patients(rr_smoke):
