@@ -149,8 +149,16 @@ def test_cross_validation_scores_every_training_beat_out_of_fold(cache):
     assert np.array_equal(cv.labels, train_set.y) and np.array_equal(cv.records, train_set.record)
     assert len(cv.output_scales) == 2 and all(s > 0 for s in cv.output_scales)
     assert np.all(np.isfinite(cv.logits)) and np.all(np.any(cv.logits != 0, axis=1))
+    assert set(cv.perturbed_logits) == {("shift", "-3"), ("shift", "3"), ("noise", "20dB")}
+    for logits in cv.perturbed_logits.values():
+        assert logits.shape == cv.logits.shape and np.all(np.any(logits != 0, axis=1))
+        assert not np.array_equal(logits, cv.logits)
     d = cv.to_dict(np.zeros(5))
     assert d["pooled_without_offsets"]["beats"] == len(train_set)
+    r = d["robustness_with_offsets"]
+    assert r["accuracy"] == round(d["pooled_with_offsets"]["accuracy"], 6)
+    perturbed = [r["shift -3"], r["shift 3"], r["noise 20dB"]]
+    assert r["worst_drop_points"] == round(100 * (r["accuracy"] - min(perturbed)), 3)
     assert sum(f["beats"] for f in d["per_fold_with_offsets"]) == len(train_set)
     with pytest.raises(SparrowError, match="needs the inter split"):
         cross_validate(replace(CV_SMOKE, split="intra"), 2, data_dir=MITDB, cache_dir=cache)

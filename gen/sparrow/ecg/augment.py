@@ -43,6 +43,21 @@ def add_noise(windows: np.ndarray, snr_db: np.ndarray | float,
     return np.rint(a + rng.standard_normal(a.shape) * sigma).astype(np.int64)
 
 
+ROBUSTNESS_SHIFTS = (-3, 3)          # samples (8.3 ms)
+ROBUSTNESS_SNR_DB = 20.0
+ROBUSTNESS_SEED = 0
+
+
+def robustness_windows(raw: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    """The perturbations of the robustness figures, as (N, 180) ADC windows cut from
+    ``raw``: ("shift", "s") for each s in ROBUSTNESS_SHIFTS (samples), and ("noise",
+    "20dB"): white noise at ROBUSTNESS_SNR_DB, seeded with ROBUSTNESS_SEED."""
+    out = {("shift", str(s)): shifted_windows(raw, s) for s in ROBUSTNESS_SHIFTS}
+    out[("noise", f"{ROBUSTNESS_SNR_DB:g}dB")] = add_noise(
+        shifted_windows(raw, 0), ROBUSTNESS_SNR_DB, np.random.default_rng(ROBUSTNESS_SEED))
+    return out
+
+
 def scale_amplitude(windows: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     """``windows`` (N, W) ADC codes with their deviation from each window's mean scaled by
     ``gain`` (per window or one value), rounded to int64 codes."""

@@ -6,7 +6,9 @@ For a recipe (a :class:`~sparrow.ecg.train.TrainConfig`), the DS1 records are de
 folds (:func:`sparrow.ecg.data.patient_folds`); k models are trained on k-1 folds each (no
 validation beats, last epoch) and score the beats of their held-out fold. The pooled
 out-of-fold scores cover every DS1 beat once, each scored by a model that never saw its
-patient: 22 held-out patients instead of 4.
+patient: 22 held-out patients instead of 4. The held-out beats are also scored with shifted windows and with
+noise (:func:`~sparrow.ecg.augment.robustness_windows`), so the robustness figures of a
+recipe are known on DS1 too.
 
 Scores are pooled as logits (integer output scores times the output scale of their model,
 :meth:`~sparrow.ecg.network.SSFNet.output_scale`), so that one offset vector applies to all
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +39,8 @@ import numpy as np
 
 from ..errors import SparrowError
 from ..fileio import atomic_write
-from .data import CLASSES, load_split, patient_folds
+from .augment import robustness_windows
+from .data import CLASSES, load_split, patient_folds, quantize_windows, with_windows
 from .metrics import ClassReport, class_report
 from .train import TrainConfig, _config_dict, fit
 
@@ -117,6 +120,8 @@ class CrossValidation:
     logits: np.ndarray               # (N, classes) out-of-fold integer scores x output scale
     output_scales: list[float]       # per fold model
     seconds: float
+    # the same under each perturbation of augment.robustness_windows, e.g. ("shift", "-3")
+    perturbed_logits: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     def report(self, offsets: np.ndarray | None = None) -> ClassReport:
         return class_report(self.labels, predictions(self.logits, offsets))
@@ -135,12 +140,22 @@ class CrossValidation:
             per_fold.append({"fold": f, "records": sorted(r for r, g in self.folds.items()
                                                           if g == f),
                              "output_scale": self.output_scales[f], **summary(rep)})
+        robust = {}
+        if self.perturbed_logits:
+            base = self.report(offsets).accuracy
+            robust = {"accuracy": round(base, 6)}
+            for (kind, key), logits in self.perturbed_logits.items():
+                robust[f"{kind} {key}"] = round(
+                    class_report(self.labels, predictions(logits, offsets)).accuracy, 6)
+            worst = min(v for k, v in robust.items() if k != "accuracy")
+            robust["worst_drop_points"] = round(100 * (base - worst), 3)
         return {"config": _config_dict(self.config), "folds": k,
                 "targets": TARGETS,
                 "score_offsets": [float(o) for o in offsets],
                 "pooled_without_offsets": summary(self.report()),
                 "pooled_with_offsets": summary(self.report(offsets)),
                 "per_fold_with_offsets": per_fold,
+                "robustness_with_offsets": robust,
                 "seconds": round(self.seconds, 1),
                 "source": "out-of-fold integer scores of k models trained by patient folds "
                           "of the training records (sparrow.ecg.crossval); the test records "
@@ -162,6 +177,7 @@ def cross_validate(config: TrainConfig, k: int = 5, *, data_dir=None, cache_dir=
     folds = patient_folds(train_set, k)
     fold_of = np.array([folds[int(r)] for r in train_set.record])
     logits = np.zeros((len(train_set), len(CLASSES)))
+    perturbed: dict[tuple[str, str], np.ndarray] = {}
     scales = []
     fold_config = replace(config, select="last", score_offsets=None)
     for f in range(k):
@@ -174,9 +190,15 @@ def cross_validate(config: TrainConfig, k: int = 5, *, data_dir=None, cache_dir=
         scores = integer_scores(fitted.model, part.x, config.aux(part))
         logits[held] = scores * fitted.output_scale
         scales.append(fitted.output_scale)
+        # The fold holds every beat of its records: template features recomputed exactly.
+        for key, windows in robustness_windows(part.raw).items():
+            moved = with_windows(part, quantize_windows(windows)[:, None, :])
+            perturbed.setdefault(key, np.zeros_like(logits))[held] = integer_scores(
+                fitted.model, moved.x, config.aux(moved)) * fitted.output_scale
     return CrossValidation(config=config, folds=folds, labels=train_set.y.copy(),
                            records=train_set.record.copy(), logits=logits,
-                           output_scales=scales, seconds=time.perf_counter() - start)
+                           output_scales=scales, seconds=time.perf_counter() - start,
+                           perturbed_logits=perturbed)
 
 
 def write_cross_validation(cv: CrossValidation, offsets: np.ndarray,

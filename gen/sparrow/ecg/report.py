@@ -22,7 +22,7 @@ from ..errors import SparrowError
 from ..fileio import atomic_write
 from ..model import Model, load_model, run
 from . import data
-from .augment import add_noise, shifted_windows
+from .augment import robustness_windows, shifted_windows
 from .detected import evaluate_detected
 from .evaluate import beat_aux, evaluate_beats
 from .matching import DetectionScore, gross, match_beats
@@ -33,9 +33,6 @@ from .rr import RR_BITS
 # (file stem, split, evaluated on detected beats too)
 EXAMPLE_MODELS = (("ecg_rr", "intra", True), ("ecg_rr_ds1", "inter", True),
                   ("ecg", "intra48", False), ("ecg_ds1", "inter", False))
-ROBUSTNESS_SHIFTS = (-3, 3)          # samples (8.3 ms)
-ROBUSTNESS_SNR_DB = 20.0
-ROBUSTNESS_SEED = 0
 
 
 def _training_log(model_path: Path) -> dict | None:
@@ -53,8 +50,8 @@ def _training_log(model_path: Path) -> dict | None:
 
 
 def robustness(model: Model, test: data.BeatSet) -> dict:
-    """Accuracy (fractions) on the test beats as segmented, with the window shifted by each
-    of ROBUSTNESS_SHIFTS samples, and with white noise at ROBUSTNESS_SNR_DB (seeded). The
+    """Accuracy (fractions) on the test beats as segmented and under each perturbation of
+    :func:`~sparrow.ecg.augment.robustness_windows` (window shifts, seeded white noise). The
     template features follow the perturbed windows (:func:`~sparrow.ecg.data.with_windows`);
     the RR features do not change (the beat positions do not)."""
 
@@ -64,11 +61,8 @@ def robustness(model: Model, test: data.BeatSet) -> dict:
                              == test.y))
     base = accuracy(shifted_windows(test.raw, 0))
     out = {"accuracy": round(base, 6), "shift": {}, "noise": {}}
-    for s in ROBUSTNESS_SHIFTS:
-        out["shift"][str(s)] = round(accuracy(shifted_windows(test.raw, s)), 6)
-    rng = np.random.default_rng(ROBUSTNESS_SEED)
-    noisy = add_noise(shifted_windows(test.raw, 0), ROBUSTNESS_SNR_DB, rng)
-    out["noise"][f"{ROBUSTNESS_SNR_DB:g}dB"] = round(accuracy(noisy), 6)
+    for (kind, key), windows in robustness_windows(test.raw).items():
+        out[kind][key] = round(accuracy(windows), 6)
     out["worst_drop_points"] = round(
         100 * (base - min(list(out["shift"].values()) + list(out["noise"].values()))), 3)
     return out
