@@ -182,6 +182,23 @@ def test_rr_training_validates_on_held_out_patients(rr_smoke):
     assert len(qat) == 2 and all(0 <= e["val_score"] <= 1 for e in qat)
 
 
+def test_morphology_dropout_acts_in_training_only(cache):
+    beats = data.load_beats(MITDB, records=("208",), cache_dir=cache)
+    x = torch.as_tensor(beats.x[:256], dtype=torch.float32)
+    aux = torch.as_tensor(beats.aux[:256], dtype=torch.float32)
+    torch.manual_seed(0)
+    net = SSFNet(skeleton(replace(RR_SMOKE, morphology_dropout=0.5)))
+    net.calibrate(x, aux)
+    net.morphology_dropout = 0.5
+    net.train()
+    assert not torch.equal(net(x, aux), net(x, aux))
+    net.eval()
+    assert torch.equal(net(x, aux), net(x, aux))
+    net.morphology_dropout = 0.0
+    net.train()
+    assert torch.equal(net(x, aux), net(x, aux))
+
+
 def test_augmented_batches_differ_from_the_segmented_beats(cache):
     """With shift and noise on, the training inputs are not the segmented windows; with both
     off they are (the reference recipe's path is unchanged)."""

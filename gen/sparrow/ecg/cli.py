@@ -70,7 +70,7 @@ def _config(args, timesteps: int):
               threads=args.threads, per_channel_theta=not args.per_layer_theta,
               name=args.name, aux_features=args.aux, max_shift=args.max_shift,
               noise_fraction=args.noise_fraction, snr_db=tuple(args.snr_db),
-              gain_range=tuple(args.gain_range),
+              gain_range=tuple(args.gain_range), morphology_dropout=args.morphology_dropout,
               select=args.select, class_weight_power=args.class_weight_power,
               score_offsets=tuple(args.score_offsets) if args.score_offsets else None)
     if args.records:
@@ -116,6 +116,9 @@ def _train_args(p: argparse.ArgumentParser) -> None:
                    metavar=("LO", "HI"), help=f"amplitude augmentation: each training window "
                    f"scaled by a gain log-uniform in LO..HI (default {d.gain_range[0]:g} "
                    f"{d.gain_range[1]:g}: none)")
+    p.add_argument("--morphology-dropout", type=float, default=d.morphology_dropout,
+                   metavar="P", help=f"training only: dropout of probability P on the "
+                   f"morphology input of the aux layer (default {d.morphology_dropout:g})")
     p.add_argument("--select", choices=("accuracy", "macro_f1", "last"), default=d.select,
                    help=f"validation score that picks the epoch, or last: no validation "
                    f"beats held out, the last epoch is kept (default {d.select})")

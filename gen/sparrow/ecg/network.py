@@ -98,6 +98,9 @@ class SSFNet(nn.Module):
         self.weight_bits = 8
         self.bias_bits = 16
         self.per_channel = True
+        # Training only: dropout on the morphology input of the aux layer, so that the
+        # network cannot lean on the beat's shape alone where the aux features tell.
+        self.morphology_dropout = 0.0
 
     # -----------------------------------------------------------------------------------------
     # Float phase
@@ -197,6 +200,8 @@ class SSFNet(nn.Module):
                 a = F.max_pool1d(a, layer.kernel, layer.stride)
                 continue
             i = self._slot[layer.index]
+            if layer.has_aux and self.training and self.morphology_dropout:
+                a = F.dropout(a, self.morphology_dropout)
             if self.timesteps is None:
                 v = _linear_op(layer, a, self.weights[i], self.biases[i], aux,
                                self._aux_float())

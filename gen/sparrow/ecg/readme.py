@@ -68,13 +68,14 @@ def _cv_row(name: str, pooled: dict) -> str:
             f"{_pct(f['V_se'])} | {_pct(f['V_ppv'])} | {_pct(pooled['nsv_f1'])} |")
 
 
-_CV_KEYS = ("aux_features", "class_weight_power", "gain_range")
+_CV_KEYS = ("aux_features", "class_weight_power", "gain_range", "morphology_dropout")
 
 # Command-line flags of the training configuration keys (sparrow.ecg.cli), in this order.
 _FLAGS = (("split", "--split"), ("name", "--name"), ("aux_features", "--aux"),
           ("max_shift", "--max-shift"), ("noise_fraction", "--noise-fraction"),
           ("snr_db", "--snr-db"), ("gain_range", "--gain-range"),
-          ("class_weight_power", "--class-weight-power"), ("float_epochs", "--float-epochs"),
+          ("class_weight_power", "--class-weight-power"),
+          ("morphology_dropout", "--morphology-dropout"), ("float_epochs", "--float-epochs"),
           ("qat_epochs", "--qat-epochs"), ("select", "--select"),
           ("score_offsets", "--score-offsets"))
 
@@ -85,7 +86,7 @@ def _command(verb: str, config: dict, out: str) -> str:
     for key, flag in _FLAGS:
         value = config.get(key)
         if value is None or (key == "gain_range" and list(value) == [1.0, 1.0]) \
-                or (key == "aux_features" and not value):
+                or (key in ("aux_features", "morphology_dropout") and not value):
             continue
         values = value if isinstance(value, list) else [value]
         parts.append(flag + " " + " ".join(f"{v:g}" if isinstance(v, float) else str(v)

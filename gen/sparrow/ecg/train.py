@@ -23,7 +23,9 @@ Recipe (:class:`TrainConfig` holds every knob; the defaults make the reference m
 2. Float phase: :class:`~sparrow.ecg.network.SSFNet` with activations clamp(V / thr, 0, 1)
    and per-layer thresholds calibrated on one batch; AdamW, cosine learning rate, weighted
    cross-entropy (class c weighted by (n_max / n_c) ** ``class_weight_power``) against the
-   class imbalance (S and F are 40-100x rarer than N).
+   class imbalance (S and F are 40-100x rarer than N). ``morphology_dropout`` drops the
+   morphology input of the aux layer at random in training (both phases), so that the
+   network learns to use the aux features where they suffice.
 3. Quantization-aware phase for T: the network becomes the integer model (8-bit weights,
    power-of-two thresholds, floor and clamp to 0..T) with straight-through gradients; after
    each epoch the exported integer model is evaluated on the validation beats and the best
@@ -105,6 +107,7 @@ class TrainConfig:
     noise_fraction: float = 0.0     # fraction of training beats given white noise
     snr_db: tuple[float, float] = (10.0, 40.0)     # its SNR range (dB, window power)
     gain_range: tuple[float, float] = (1.0, 1.0)    # amplitude augmentation (log-uniform)
+    morphology_dropout: float = 0.0  # dropout on the morphology input of aux_layer (training)
     select: str = "accuracy"        # epoch choice on validation: accuracy | macro_f1; or
     #                                 "last": no validation beats, the last epoch is kept
     score_offsets: tuple[float, ...] | None = None   # per class, logit units, added to the
@@ -122,6 +125,9 @@ class TrainConfig:
         if not 0 < self.gain_range[0] <= self.gain_range[1]:
             raise SparrowError(f"gain_range must be 0 < low <= high, got "
                                f"{list(self.gain_range)}")
+        if not 0 <= self.morphology_dropout < 1:
+            raise SparrowError(f"morphology_dropout must be in 0..1 (excluded), got "
+                               f"{self.morphology_dropout}")
         if not 0 <= self.noise_fraction <= 1:
             raise SparrowError(f"noise_fraction must be in 0..1, got {self.noise_fraction}")
         if self.score_offsets is not None and len(self.score_offsets) != len(CLASSES):
@@ -309,6 +315,7 @@ def _float_phase(trainer: _Trainer):
     from .network import SSFNet
     config = trainer.config
     net = SSFNet(skeleton(config))
+    net.morphology_dropout = config.morphology_dropout
     net.calibrate(trainer.x[:2048], None if trainer.aux is None else trainer.aux[:2048])
     trainer.epochs(net, "float", config.float_epochs, config.float_lr, config.seed)
     return net
