@@ -148,8 +148,8 @@ def test_reference_model_regenerates_identically(cache):
         assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
 
 
-# RR and template features, augmentation, validation by patient: DS1 records 118 and 220 (validation
-# records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
+# RR and template features, augmentation, validation by patient: DS1 records 118 and 220
+# (validation records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
 RR_SMOKE = TrainConfig(split="inter", records=("118", "220", "201", "209", "100", "232"),
                        float_epochs=1, qat_epochs=2, aux_features=11, max_shift=6,
                        noise_fraction=0.5, select="macro_f1", class_weight_power=0.5,

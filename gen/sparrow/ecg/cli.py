@@ -227,22 +227,24 @@ def cmd_readme(args) -> int:
 
 
 def register_cli(subparsers) -> argparse.ArgumentParser:
-    """Add the ``ecg`` command group (data, train, evaluate, sweep, report) to ``subparsers``
-    (what ``ArgumentParser.add_subparsers()`` returns). Each leaf sets ``func``."""
+    """Add the ``ecg`` command group (data, train, cv, evaluate, sweep, report, readme) to
+    ``subparsers`` (what ``ArgumentParser.add_subparsers()`` returns). Each leaf sets
+    ``func``."""
     ecg = subparsers.add_parser("ecg", help="MIT-BIH ECG application: data, training, "
-                                "evaluation, T sweep", description=_DESCRIPTION)
+                                "cross-validation, evaluation, T sweep",
+                                description=_DESCRIPTION)
     add_subcommands(ecg.add_subparsers(dest="ecg_command", required=True,
                                        metavar="SUBCOMMAND"))
     ecg.set_defaults(prog="sparrow ecg")
     return ecg
 
 
-_DESCRIPTION = ("MIT-BIH beat classifier: data, training, evaluation with the golden model, "
-                "T sweep")
+_DESCRIPTION = ("MIT-BIH beat classifier: data, training, cross-validation by patient, "
+                "evaluation with the golden model, T sweep")
 
 
 def add_subcommands(sub) -> None:
-    """The leaves of the ``ecg`` group: data, train, evaluate, sweep, report."""
+    """The leaves of the ``ecg`` group: data, train, cv, evaluate, sweep, report, readme."""
 
     p = sub.add_parser("data", help="check, download and cache the MIT-BIH beats; print "
                        "class counts and split sizes")

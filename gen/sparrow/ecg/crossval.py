@@ -6,9 +6,9 @@ For a recipe (a :class:`~sparrow.ecg.train.TrainConfig`), the DS1 records are de
 folds (:func:`sparrow.ecg.data.patient_folds`); k models are trained on k-1 folds each (no
 validation beats, last epoch) and score the beats of their held-out fold. The pooled
 out-of-fold scores cover every DS1 beat once, each scored by a model that never saw its
-patient: 22 held-out patients instead of 4. The held-out beats are also scored with shifted windows and with
-noise (:func:`~sparrow.ecg.augment.robustness_windows`), so the robustness figures of a
-recipe are known on DS1 too.
+patient: 22 held-out patients instead of 4. The held-out beats are also scored with shifted
+windows and with noise (:func:`~sparrow.ecg.augment.robustness_windows`), so the robustness
+figures of a recipe are known on DS1 too.
 
 Scores are pooled as logits (integer output scores times the output scale of their model,
 :meth:`~sparrow.ecg.network.SSFNet.output_scale`), so that one offset vector applies to all

@@ -116,8 +116,8 @@ class BeatSet:
     index into :data:`CLASSES`; ``record``: (N,) int64 record number; ``sample``: (N,) int64
     sample index (at 360 Hz) of the R peak in its record; ``aux``: (N, 11) int64 features
     :data:`AUX_FEATURES`, the RR-interval features (:mod:`sparrow.ecg.rr`) then the
-    beat-to-template features (:mod:`sparrow.ecg.template`); ``raw``: (N, 180 + 2 * MARGIN) int16 ADC codes of the
-    window widened by ``MARGIN`` samples on each side.
+    beat-to-template features (:mod:`sparrow.ecg.template`); ``raw``: (N, 180 + 2 * MARGIN)
+    int16 ADC codes of the window widened by ``MARGIN`` samples on each side.
     """
 
     x: np.ndarray

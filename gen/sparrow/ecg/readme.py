@@ -117,6 +117,7 @@ def _validation_section(metrics: dict) -> list[str]:
     entries = metrics["cross_validation"]
     folds = entries[0]["fold_records"]
     chosen = (metrics["models"].get("ecg_rr_ds1", {}).get("training") or {}).get("config", {})
+    offsets = " ".join(f"{o:g}" for o in chosen.get("score_offsets") or [])
     return [
         "### Inter-patient validation: cross-validation by patient on DS1", "",
         f"Each recipe is trained {len(folds)} times, each time without one fold of DS1 "
@@ -136,7 +137,7 @@ def _validation_section(metrics: dict) -> list[str]:
         "S +P. Out-of-fold figures (%) on all 51,010 DS1 beats:", "",
         *_cv_section(entries),
         "The recipe with the highest N-S-V F1 with offsets is the one trained on all of DS1 "
-        f"as `ecg_rr_ds1`, with its offsets ({' '.join(f'{o:g}' for o in chosen.get('score_offsets') or [])}). "
+        f"as `ecg_rr_ds1`, with its offsets ({offsets}). "
         "DS1 out of fold is harder than DS2: DS1 holds most of the bundle branch block and "
         "multiform-PVC patients (109, 118, 124, 203, 207, 208), and the fold models see 4/5 "
         "of the patients.", "",

@@ -26,8 +26,10 @@ beat be told from a normal one in a patient never seen in training. Two time sca
 local mean follows rate changes within seconds but is pulled down by a run of premature
 beats (bigeminy, runs of SVT); the long mean (about a minute) is the patient's baseline
 rate that such runs barely move (de Chazal et al. 2004 normalize by a 5-minute mean; the
-ratios to it are the RR-normalized features of later inter-patient work). ``post`` needs the next
-beat, so a beat is classified one beat late (at most 1023 samples, 2.84 s). A front end needs
+ratios to it are the RR-normalized features of later inter-patient work). Cross-validation
+by patient on DS1 (examples/ecg/README.md) raised the N-S-V F1 from 56.0 % with features
+0..5 to 58.2 % with all 8. ``post`` needs the next beat, so a beat is classified one beat
+late (at most 1023 samples, 2.84 s). A front end needs
 sums over the last 8 and 64 intervals (running sums: add the newest, subtract the oldest) and
 five integer divisions per beat; the divisions by 8 and 64 are shifts.
 """
