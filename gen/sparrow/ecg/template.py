@@ -6,7 +6,9 @@ like in its training patients, and a patient never seen whose normal beats are w
 branch block) or oddly shaped gets his normal beats called V. Cross-validation by patient on
 DS1 showed exactly that (records 109, 118 and 207, all with bundle branch block). How much a
 beat differs from the same patient's recent regular beats is a patient-normalized
-morphology feature, as the RR ratios are patient-normalized rhythm features.
+morphology feature, as the RR ratios are patient-normalized rhythm features. With them,
+the out-of-fold N-S-V F1 of that cross-validation rose from 58.2 % to 65.8 % and the false V
+calls on record 109 fell from 2,474 to 303 (examples/ecg/README.md, ``cv/``).
 
 The template is a running average of the quantized windows (:func:`sparrow.ecg.data.
 quantize_windows`, int8, 180 samples) of the record's *regular* beats: those not premature,
