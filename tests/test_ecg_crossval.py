@@ -177,3 +177,25 @@ def test_cli_cv_smoke(tmp_path, cache):
     assert d["score_offsets"][0] == 0 and d["score_offsets"][4] == -8
     assert sorted(r for f in d["per_fold_with_offsets"] for r in f["records"]) == [119, 201, 209]
     assert "score offsets (logit units, N S V F Q)" in proc.stdout
+
+
+def test_checked_in_inter_patient_model_is_the_best_cross_validated_recipe():
+    """ecg_rr_ds1 was trained with the recipe of the cross-validation file with the highest
+    out-of-fold N-S-V F1 (with offsets) among examples/ecg/cv/, with that file's offsets, on
+    all of DS1 (no validation beats, last epoch)."""
+    ecg = REPO / "examples" / "ecg"
+    runs = {p.name: json.loads(p.read_text()) for p in sorted((ecg / "cv").glob("*.json"))}
+    assert len(runs) >= 2
+    best = max(runs.values(), key=lambda d: d["pooled_with_offsets"]["nsv_f1"])
+    trained = json.loads((ecg / "ecg_rr_ds1.train.json").read_text())
+    config = trained["config"]
+    assert config["score_offsets"] == best["score_offsets"]
+    assert config["select"] == "last" and trained["val_beats"] == 0
+    assert trained["train_beats"] == best["pooled_with_offsets"]["beats"]     # all of DS1
+    differ = {k for k in config if config[k] != best["config"].get(k)}
+    assert differ == {"name", "score_offsets"}, differ
+    for d in runs.values():
+        summary = d["pooled_with_offsets"]
+        assert summary["beats"] == sum(f["beats"] for f in d["per_fold_with_offsets"])
+        assert sorted(r for f in d["per_fold_with_offsets"] for r in f["records"]) == \
+            sorted(int(r) for r in data.DS1)

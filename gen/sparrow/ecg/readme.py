@@ -11,6 +11,7 @@ from ..errors import SparrowError
 from ..fileio import atomic_write
 from .metrics import format_report
 from .report import class_report_from_dict
+from .rr import RR_FEATURES
 
 _TITLES = {
     "ecg_rr": "RR model, intra-patient (44 non-paced records, AAMI EC57)",
@@ -33,14 +34,14 @@ def _model_section(stem: str, m: dict) -> list[str]:
              f"{a['weight_memory_bits']:,} weight-memory bits, {a['macs_per_inference']:,} MACs "
              f"per inference. Split: {m['split_label']}.", "",
              "**Annotated beats** (windows at the reference R peaks"
-             + (", RR features from the reference beat positions" if a.get("aux_features")
+             + (", aux features of the reference beats" if a.get("aux_features")
                 else "") + "):", "",
              format_report(class_report_from_dict(a)), ""]
     if "detected" in m:
         d = m["detected"]
         det = d["detection"]["all"]
         lines += ["**Detected beats, end to end** (integer QRS detector on the test records, "
-                  "RR features from the detected beats, EC57 matching within 150 ms; "
+                  "aux features of the detected beats, EC57 matching within 150 ms; "
                   f"detection on these records: Se {_pct(det['se'])} %, +P {_pct(det['ppv'])} "
                   f"%; missed test beats {d['missed_reference_beats']}, false detections by "
                   f"predicted class {d['false_detections_by_predicted_class']}):", "",
@@ -48,9 +49,11 @@ def _model_section(stem: str, m: dict) -> list[str]:
     r = m["robustness"]
     shifts = ", ".join(f"{s} samples: {_pct(v)} %" for s, v in r["shift"].items())
     noise = ", ".join(f"{k}: {_pct(v)} %" for k, v in r["noise"].items())
-    lines += [f"Robustness on the annotated test beats: accuracy {_pct(r['accuracy'])} %; "
-              f"window shifted by {shifts}; white noise at {noise}; largest drop "
-              f"{r['worst_drop_points']:.2f} points.", ""]
+    follows = (" (template features recomputed from the perturbed windows)"
+               if a.get("aux_features", 0) > len(RR_FEATURES) else "")
+    lines += [f"Robustness on the annotated test beats{follows}: accuracy "
+              f"{_pct(r['accuracy'])} %; window shifted by {shifts}; white noise at {noise}; "
+              f"largest drop {r['worst_drop_points']:.2f} points.", ""]
     if m.get("training"):
         t = m["training"]
         held = (f"{t['val_beats']:,} more held out for validation" if t["val_beats"] else
