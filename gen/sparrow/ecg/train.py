@@ -137,7 +137,6 @@ class TrainConfig:
             raise SparrowError(f"select must be one of {', '.join(SELECT_METRICS)}, got "
                                f"{self.select!r}")
 
-
     def aux(self, beats: BeatSet) -> np.ndarray | None:
         """The aux input of ``beats`` for this configuration: their first ``aux_features``
         aux features, or None."""
