@@ -20,9 +20,9 @@ except ImportError:     # a declared extra that is missing is a failure, not a s
                       "`./setup.sh train` (or `make test`) installs torch==2.13.0") from None
 
 from sparrow.ecg import data  # noqa: E402
-from sparrow.ecg.crossval import (TARGETS, choose_offsets, cross_validate,  # noqa: E402
-                                  nsv_f1, target_figures, target_margin)
-from sparrow.ecg.metrics import class_report  # noqa: E402
+from sparrow.ecg.crossval import choose_offsets, cross_validate  # noqa: E402
+from sparrow.ecg.metrics import (TARGETS, class_report, nsv_f1, target_figures,  # noqa: E402
+                                 target_margin)
 from sparrow.ecg.network import integer_scores  # noqa: E402
 from sparrow.ecg.train import TrainConfig, fit, offset_integers  # noqa: E402
 from sparrow.errors import SparrowError  # noqa: E402

@@ -17,9 +17,10 @@ folds. :func:`choose_offsets` searches per-class offsets in logit units that max
 adds them to its output biases (``TrainConfig.score_offsets``; an integer bias change that
 the argmax hardware runs as it is).
 
-The objective, for the offsets and for ranking recipes, is the **N-S-V F1**: the mean F1
-of the three classes the targets name (:data:`TARGETS`: accuracy, S and V sensitivity and
-positive predictivity). F1 = 2 TP / (2 TP + FP + FN) weighs a class's Se and +P together, so
+The objective, for the offsets and for ranking recipes, is the **N-S-V F1**
+(:func:`~sparrow.ecg.metrics.nsv_f1`): the mean F1 of the three classes the targets name
+(:data:`~sparrow.ecg.metrics.TARGETS`: accuracy, S and V sensitivity and positive
+predictivity). F1 = 2 TP / (2 TP + FP + FN) weighs a class's Se and +P together, so
 neither can be bought by giving up the other. (Target-based objectives were tried first
 and rejected on the first recipe's out-of-fold scores, see examples/ecg/README.md: the
 smallest ratio figure / target is flat in every figure but the worst, and the mean of the
@@ -41,33 +42,12 @@ from ..errors import SparrowError
 from ..fileio import atomic_write
 from .augment import robustness_windows
 from .data import CLASSES, load_split, patient_folds, quantize_windows, with_windows
-from .metrics import ClassReport, class_report
+from .metrics import (TARGETS, ClassReport, class_report, nsv_f1, target_figures,
+                      target_margin)
 from .train import TrainConfig, _config_dict, fit
 
-# Inter-patient targets (fractions): accuracy, S and V sensitivity and positive predictivity.
-TARGETS = {"accuracy": 0.92, "S_se": 0.60, "S_ppv": 0.40, "V_se": 0.85, "V_ppv": 0.85}
 OFFSET_GRID = np.round(np.arange(-8.0, 8.0001, 0.25), 2)     # logit units
 OFFSET_ROUNDS = 4
-
-
-def target_figures(report: ClassReport) -> dict[str, float]:
-    """The figures of :data:`TARGETS` in ``report`` (an undefined +P counts as 0)."""
-    s, v = CLASSES.index("S"), CLASSES.index("V")
-    se, ppv = np.nan_to_num(report.se), np.nan_to_num(report.ppv)
-    return {"accuracy": report.accuracy, "S_se": float(se[s]), "S_ppv": float(ppv[s]),
-            "V_se": float(se[v]), "V_ppv": float(ppv[v])}
-
-
-def target_margin(report: ClassReport) -> float:
-    """min over the targets of figure / target: >= 1 when every target is met."""
-    figures = target_figures(report)
-    return min(figures[k] / t for k, t in TARGETS.items())
-
-
-def nsv_f1(report: ClassReport) -> float:
-    """Mean F1 of the classes N, S and V (a class with no beat and no prediction counts 0)."""
-    f1 = np.nan_to_num(report.f1)
-    return float(np.mean([f1[CLASSES.index(c)] for c in ("N", "S", "V")]))
 
 
 def predictions(logits: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:

@@ -82,19 +82,26 @@ def detector_scores(data_dir=None) -> dict:
                       "matching within 150 ms, VF episodes not scored, whole records"}
 
 
+def _pooled(d: dict) -> dict:
+    return {k: d[k] for k in ("beats", "target_figures", "nsv_f1", "target_margin")}
+
+
 def cross_validation_summaries(folder: Path) -> list[dict]:
     """The pooled out-of-fold figures of every ``<folder>/*.json`` of ``sparrow ecg cv``
-    (sorted by file name): recipe, folds, figures without and with the chosen offsets."""
+    (sorted by file name): recipe (without its layer list), folds, target figures without
+    and with the chosen offsets, robustness where computed."""
     out = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
             cv = json.loads(path.read_text())
-            out.append({"file": f"{folder.name}/{path.name}", "config": cv["config"],
+            config = {k: v for k, v in cv["config"].items() if k != "layers"}
+            out.append({"file": f"{folder.name}/{path.name}", "config": config,
                         "folds": cv["folds"],
                         "fold_records": [f["records"] for f in cv["per_fold_with_offsets"]],
                         "score_offsets": cv["score_offsets"],
-                        "without_offsets": cv["pooled_without_offsets"],
-                        "with_offsets": cv["pooled_with_offsets"]})
+                        "without_offsets": _pooled(cv["pooled_without_offsets"]),
+                        "with_offsets": _pooled(cv["pooled_with_offsets"]),
+                        "robustness_with_offsets": cv.get("robustness_with_offsets") or None})
         except (OSError, json.JSONDecodeError, KeyError) as e:
             raise SparrowError(f"cross-validation file {path} is unreadable ({e}); rewrite it "
                                f"with `python -m sparrow.ecg cv --out {path}`") from None
