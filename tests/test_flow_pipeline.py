@@ -238,7 +238,9 @@ def test_other_libraries_are_repaired_clean_and_bit_exact(library, tmp_path):
     assert m["design__max_slew_violation__count"] == m["design__max_cap_violation__count"] \
         == m["design__max_fanout_violation__count"] == 0
     assert m["timing__max_slew_violation__count__opensta"] == 0
-    assert m["design__max_slew_violation__count__before"] > 0      # there was work to do
+    # There was work to do: the synthesized netlist broke at least one of the library's rules.
+    assert sum(m[f"design__max_{rule}_violation__count__before"]
+               for rule in ("slew", "cap", "fanout")) > 0
     assert m["timing__clock__propagated"] and m["timing__hold__ws"] >= 0
     assert m["design__instance__count__clock_buffer"] > 0
     assert m["power__extrapolated__fraction"] == 0.0
