@@ -40,6 +40,7 @@ typedef struct {
     int left, right;           /* declared range of a vector (bit names) */
     uint32_t first_bit;        /* index of its bit 0 (the LSB) in the bit arrays */
     int dirty;                 /* changed in the current time step */
+    uint8_t latest;            /* a scalar's latest value, as its last callback gave it */
 } Signal;
 
 static Signal *signals = NULL;
@@ -94,14 +95,25 @@ static uint8_t code_of(int aval, int bval) {
     return bval ? (aval ? VX : VZ) : (uint8_t)aval;
 }
 
-/* Take the value of signal `s` now, at time `now`, bit by bit. */
-static void sample(Signal *s, uint64_t now) {
+static uint8_t scalar_code(PLI_INT32 scalar) {
+    switch (scalar) {
+    case vpi0: return V0;
+    case vpi1: return V1;
+    case vpiZ: return VZ;
+    default: return VX;
+    }
+}
+
+/* Take the value of signal `s` at time `now`, bit by bit: a scalar's from its last value
+ * callback (`latest`, which saves a vpi_get_value per change), unless `ask`. */
+static void sample(Signal *s, uint64_t now, int ask) {
     s_vpi_value v;
     int i;
-    if (s->width == 1) {
+    if (s->width == 1 && ask) {
         v.format = vpiScalarVal;
         vpi_get_value(s->handle, &v);
-    } else {
+        s->latest = scalar_code(v.value.scalar);
+    } else if (s->width > 1) {
         v.format = vpiVectorVal;
         vpi_get_value(s->handle, &v);
     }
@@ -109,12 +121,7 @@ static void sample(Signal *s, uint64_t now) {
         uint32_t b = s->first_bit + (uint32_t)i;
         uint8_t code;
         if (s->width == 1) {
-            switch (v.value.scalar) {
-            case vpi0: code = V0; break;
-            case vpi1: code = V1; break;
-            case vpiZ: code = VZ; break;
-            default: code = VX; break;
-            }
+            code = s->latest;
         } else {
             const s_vpi_vecval *w = &v.value.vector[i / 32];
             code = code_of((w->aval >> (i % 32)) & 1, (w->bval >> (i % 32)) & 1);
@@ -144,10 +151,10 @@ static PLI_INT32 flush(p_cb_data cause) {
         return 0;
     }
     if (!started) {
-        for (k = 0; k < n_signals; k++) sample(&signals[k], now);
+        for (k = 0; k < n_signals; k++) sample(&signals[k], now, 1);
         started = 1;
     } else {
-        for (k = 0; k < n_dirty; k++) sample(&signals[dirty[k]], now);
+        for (k = 0; k < n_dirty; k++) sample(&signals[dirty[k]], now, 0);
     }
     for (k = 0; k < n_dirty; k++) signals[dirty[k]].dirty = 0;
     n_dirty = 0;
@@ -171,7 +178,9 @@ static void schedule_flush(void) {
 
 static PLI_INT32 changed(p_cb_data cause) {
     uint32_t k = (uint32_t)(uintptr_t)cause->user_data;
-    if (!started || window_state == 2 || signals[k].dirty) return 0;
+    if (!started || window_state == 2) return 0;
+    if (signals[k].width == 1) signals[k].latest = scalar_code(cause->value->value.scalar);
+    if (signals[k].dirty) return 0;
     signals[k].dirty = 1;
     dirty[n_dirty++] = k;
     schedule_flush();
@@ -183,6 +192,7 @@ static void add_signal(vpiHandle h) {
     s_cb_data cb;
     static s_vpi_time no_time = {vpiSuppressTime, 0, 0, 0};
     static s_vpi_value no_value = {vpiSuppressVal, {0}};
+    static s_vpi_value scalar = {vpiScalarVal, {0}};
     int width = vpi_get(vpiSize, h);
     const char *name = vpi_get_str(vpiName, h);
     if (width < 1 || !name) return;
@@ -198,13 +208,14 @@ static void add_signal(vpiHandle h) {
     s->right = vpi_get(vpiRightRange, h);
     s->first_bit = n_bits;
     s->dirty = 0;
+    s->latest = VX;
     n_bits += (uint32_t)width;
     memset(&cb, 0, sizeof cb);
     cb.reason = cbValueChange;
     cb.cb_rtn = changed;
     cb.obj = h;
     cb.time = &no_time;
-    cb.value = &no_value;
+    cb.value = width == 1 ? &scalar : &no_value;
     cb.user_data = (PLI_BYTE8 *)(uintptr_t)n_signals;
     vpi_register_cb(&cb);
     n_signals++;
