@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from cocotb_tools.runner import Icarus, get_runner
+from cocotb_tools.runner import Icarus, Runner, get_runner
 
 from ..errors import SparrowError
 from ..hw.generate import GeneratedDesign
@@ -96,14 +96,15 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                  clock_period_ns: float = 10.0, sources=None, build_args=(),
                  vcd: str | os.PathLike | None = None,
                  sdf: str | os.PathLike | None = None,
-                 activity: str | os.PathLike | None = None) -> CoreSimResult:
+                 activity: str | os.PathLike | None = None,
+                 runner: Runner | None = None) -> CoreSimResult:
     """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
     with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
 
     ``clock_period_ns`` is the simulation clock period (ns): it sets the time axis of the
     VCD and of ``CoreSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
-    synthesized netlist and its library's cell models for gate-level simulation, Icarus
-    only); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
+    synthesized netlist and its library's cell models for gate-level simulation; Icarus
+    only, unless a ``runner`` is given); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
     signal below the top module into that file for the whole run; ``activity`` (Icarus
     only) counts the toggles and time at 1 of every net of the top module over the
     inference window (``CoreSimResult.window_ns``) into that file, without a waveform
@@ -112,13 +113,15 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     delays, so the simulation is timed and glitches happen as the delays make them (the
     counts and the VCD then count them). Icarus's SDF reader takes no escaped characters: the
     instances of a netlist simulated this way need plain names
-    (``sparrow.netlist.plain_instance_names``).
+    (``sparrow.netlist.plain_instance_names``). ``runner``: a cocotb runner of ``simulator``
+    to build and run with instead of the default one (other build or run arguments, e.g.
+    ``bench/gatesim.py``'s Verilator netlist runner).
     """
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:
         raise SparrowError("inputs: no inference to simulate (empty array)")
     if (vcd is not None or sdf is not None or activity is not None or
-            sources is not None) and simulator != "icarus":
+            (sources is not None and runner is None)) and simulator != "icarus":
         raise SparrowError("gate-level sources, VCD dumps, SDF delays and toggle counts are "
                            "supported on Icarus only")
     env = simulator_env(simulator)
@@ -180,7 +183,8 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     if simulator == "icarus":
         extra_env["COCOTB_TRUST_INERTIAL_WRITES"] = "1"
     with _environ(env):
-        runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
+        if runner is None:
+            runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
         t0 = time.perf_counter()
         try:
             runner.build(sources=[str(p) for p in sources], hdl_toplevel=design.top,
