@@ -75,7 +75,7 @@ static void fail(const char *message) {
 }
 
 static void *grow(void *p, size_t size) {
-    void *q = realloc(p, size);
+    void *q = realloc(p, size ? size : 1);
     if (!q) {
         vpi_printf("ERROR: $sparrow_activity: out of memory\n");
         exit(1);
@@ -83,11 +83,10 @@ static void *grow(void *p, size_t size) {
     return q;
 }
 
-/* Overlap of [a, b] with the window (only its start is known while it is open). */
+/* Overlap of [a, b] with the open window (nothing is sampled after its end). */
 static uint64_t in_window(uint64_t a, uint64_t b) {
     if (window_state == 0) return 0;
     if (a < t0) a = t0;
-    if (window_state == 2 && b > t1) b = t1;
     return b > a ? b - a : 0;
 }
 
@@ -250,10 +249,11 @@ static PLI_INT32 start_calltf(PLI_BYTE8 *user_data) {
     bit_value = grow(NULL, n_bits);
     memset(bit_value, UNSEEN, n_bits);
     bit_time = grow(NULL, n_bits * sizeof *bit_time);
-    bit_half_toggles = calloc(n_bits, sizeof *bit_half_toggles);
-    bit_high = calloc(n_bits, sizeof *bit_high);
+    bit_half_toggles = grow(NULL, n_bits * sizeof *bit_half_toggles);
+    memset(bit_half_toggles, 0, n_bits * sizeof *bit_half_toggles);
+    bit_high = grow(NULL, n_bits * sizeof *bit_high);
+    memset(bit_high, 0, n_bits * sizeof *bit_high);
     dirty = grow(NULL, (n_signals ? n_signals : 1) * sizeof *dirty);
-    if (!bit_half_toggles || !bit_high) fail("out of memory");
     schedule_flush();           /* the first sample: the values at the end of this step */
     return 0;
 }
