@@ -151,7 +151,7 @@ def test_toggle_counts_equal_the_vcd_of_the_same_run(tiny_run, tmp_path):
     a VCD; asked to keep the VCD too, the same run gives both: per net, per cell pin (as the
     power engine uses them) and in energy they agree value by value with the VCD reader."""
     run_dir, options, first = tiny_run
-    gate = run_dir / "05-cocotb-gate_sim"
+    gate = Path(first.views["activity"]).parent
     assert not list(gate.rglob("*.vcd")), "the default run keeps no VCD"
     assert (gate / "activity.tsv").stat().st_size < 2e6
     copy = tmp_path / "tiny"
@@ -159,7 +159,8 @@ def test_toggle_counts_equal_the_vcd_of_the_same_run(tiny_run, tmp_path):
     state = _flow(copy, dataclasses.replace(options, keep_vcd=True), from_step="cocotb.gate_sim")
     m = state.metrics
     window_ns = (m["gatesim__window__start"], m["gatesim__window__end"])
-    gate = copy / "05-cocotb-gate_sim"
+    gate = Path(state.views["activity"]).parent
+    assert gate.name == Path(first.views["activity"]).parent.name
     top, period_ns = "sparrow_tiny", options.clock_period_ns
     counts = Activity.from_counts(gate / "activity.tsv")
     vcd = Activity.from_vcd(gate / "activity.vcd", top,
@@ -171,7 +172,7 @@ def test_toggle_counts_equal_the_vcd_of_the_same_run(tiny_run, tmp_path):
     np.testing.assert_array_equal(counts.duty[rows], vcd.duty)
     assert vcd.transitions.sum() > 1e5 and 0 < vcd.duty.mean() < 1
 
-    netlist = copy / "03-yosys-synthesis" / "netlist.v"
+    netlist = Path(state.views["netlist"])   # the one simulated (repaired)
     liberty = load_liberty(get_library(options.library).sta_liberty)
     design = link_design(read_netlist(netlist, top), liberty)
     pins_counted = annotate(design, counts, period_ns * 1e-9)
@@ -181,14 +182,16 @@ def test_toggle_counts_equal_the_vcd_of_the_same_run(tiny_run, tmp_path):
     np.testing.assert_array_equal(pins_counted.transitions, pins_vcd.transitions)
     np.testing.assert_array_equal(pins_counted.duty, pins_vcd.duty)
 
-    from_counts = compute_power(netlist, liberty, top, activity=counts, clock_period_ns=period_ns)
+    from_counts = compute_power(netlist, liberty, top, activity=counts, clock_period_ns=period_ns,
+                                propagated_clock=True)
     from_vcd = compute_power(netlist, liberty, top, vcd=gate / "activity.vcd", scope=top,
-                             clock_period_ns=period_ns, window_ns=window_ns)
+                             clock_period_ns=period_ns, window_ns=window_ns,
+                             propagated_clock=True)
     assert from_counts.energy_j == from_vcd.energy_j
     assert m["inference__energy"] == from_counts.energy_j / 3
     # The simulation is deterministic: the same counts as the run without a VCD.
     assert (gate / "activity.tsv").read_bytes() == \
-        (run_dir / "05-cocotb-gate_sim" / "activity.tsv").read_bytes()
+        Path(first.views["activity"]).read_bytes()
     assert m["inference__energy"] == first.metrics["inference__energy"]
 
 
