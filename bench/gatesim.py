@@ -26,8 +26,9 @@ compilers' (children of this process) plus this process's for the power phase: t
 2 cores may be shared, CPU time is steadier than wall time.
 
 Run: .venv/bin/python bench/gatesim.py [--ecg-run DIR] [--tiny-run DIR] [--verilator]
-     [--approaches a,b,...]   (a run folder holds a synthesized netlist: without one the bench
-     runs ``sparrow flow --to yosys.synthesis`` first, a few minutes for the ECG model)
+     [--approaches a,b,...]   (a run folder holds the netlist the flow simulates, repaired:
+     without one the bench runs ``sparrow flow --to sparrow.repair`` first, a few minutes for
+     the ECG model)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from cocotb_tools.runner import Verilator
 
 from sparrow.ecg.inputs import flow_beats
 from sparrow.flow import FlowOptions, Progress, run_flow
+from sparrow.flow.state import State
 from sparrow.hw.generate import load_design
 from sparrow.library import get_library
 from sparrow.library.registry import Library
@@ -138,11 +140,21 @@ def _top_ports(netlist: Path, top: str) -> list[str]:
     return [p.strip() for p in match.group(1).split(",") if p.strip()]
 
 
-def ensure_netlist(name: str, run_dir: Path | None, work: Path) -> tuple[Path, np.ndarray]:
-    """A run folder with a synthesized netlist of model ``name``, and its inputs."""
+def _simulated_netlist(run_dir: Path) -> Path | None:
+    """The netlist the flow simulates at gate level: the repaired one, else the synthesized."""
+    for step in ("sparrow-repair", "yosys-synthesis"):
+        for saved in sorted(run_dir.glob(f"*-{step}/state_out.json")):
+            return Path(State.load(saved, run_dir).views["netlist"])
+    return None
+
+
+def ensure_netlist(name: str, run_dir: Path | None, work: Path
+                   ) -> tuple[Path, Path, np.ndarray]:
+    """A run folder of model ``name`` with the netlist the flow simulates, that netlist and
+    the run's inputs."""
     model = load_model(MODELS[name])
-    if run_dir is not None and (run_dir / "03-yosys-synthesis" / "netlist.v").is_file():
-        return run_dir, np.load(run_dir / "inputs.npy")
+    if run_dir is not None and (netlist := _simulated_netlist(run_dir)) is not None:
+        return run_dir, netlist, np.load(run_dir / "inputs.npy")
     run_dir = work / f"{name}-run"
     if name == "ecg":
         x, described = flow_beats(model, 1)
@@ -150,17 +162,17 @@ def ensure_netlist(name: str, run_dir: Path | None, work: Path) -> tuple[Path, n
     else:
         x, described = random_inputs(model, 3, 7), "3 random inputs (seed 7)"
         options = FlowOptions(lanes=4)
-    print(f"[{name}] synthesizing into {run_dir} (sparrow flow --to yosys.synthesis) ...",
-          flush=True)
-    run_flow(MODELS[name], run_dir, x, options, inputs_described=described,
-             to_step="yosys.synthesis", progress=Progress(tool_lines=False))
-    return run_dir, np.load(run_dir / "inputs.npy")
+    print(f"[{name}] synthesizing and repairing into {run_dir} (sparrow flow --to "
+          "sparrow.repair) ...", flush=True)
+    state = run_flow(MODELS[name], run_dir, x, options, inputs_described=described,
+                     to_step="sparrow.repair", progress=Progress(tool_lines=False))
+    return run_dir, Path(state.views["netlist"]), np.load(run_dir / "inputs.npy")
 
 
-def measure(name: str, approach: str, run_dir: Path, x: np.ndarray, work: Path) -> Measured:
+def measure(name: str, approach: str, run_dir: Path, netlist: Path, x: np.ndarray,
+            work: Path) -> Measured:
     model = load_model(MODELS[name])
     design = load_design(run_dir / "01-sparrow-generate", model)
-    netlist = run_dir / "03-yosys-synthesis" / "netlist.v"
     library = get_library("osu018")
     folder = work / f"{name}-{approach.replace('+', '-')}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -201,10 +213,11 @@ def measure(name: str, approach: str, run_dir: Path, x: np.ndarray, work: Path) 
         if approach == "icarus+counts":
             report = compute_power(netlist, liberty, design.top,
                                    activity=Activity.from_counts(artifact),
-                                   clock_period_ns=CLOCK_NS)
+                                   clock_period_ns=CLOCK_NS, propagated_clock=True)
         else:
             report = compute_power(netlist, liberty, design.top, vcd=artifact, scope=design.top,
-                                   clock_period_ns=CLOCK_NS, window_ns=result.window_ns)
+                                   clock_period_ns=CLOCK_NS, window_ns=result.window_ns,
+                                   propagated_clock=True)
         power_s, power_cpu = time.perf_counter() - t0, _self_cpu() - c0
         energy = report.energy_j / len(x)
     size = artifact.stat().st_size if artifact is not None and artifact.is_file() else None
@@ -260,11 +273,11 @@ def main() -> int:
     runs = {"ecg": args.ecg_run, "tiny": args.tiny_run}
     try:
         for name in [m for m in args.models.split(",") if m]:
-            run_dir, x = ensure_netlist(name, runs[name], work)
+            run_dir, netlist, x = ensure_netlist(name, runs[name], work)
             rows = []
             for approach in approaches:
                 print(f"[{name}] {approach} ...", flush=True)
-                rows.append(measure(name, approach, run_dir, x, work))
+                rows.append(measure(name, approach, run_dir, netlist, x, work))
             report(name, rows)
     finally:
         if not args.keep:
