@@ -33,7 +33,7 @@ def counter_module() -> Path:
     """The compiled VPI module (``sparrow_activity.vpi``), built on first use for this
     source and this Icarus; ``ToolError`` saying what to install when it cannot be built."""
     find_tool("iverilog-vpi")
-    version = subprocess.run(["iverilog", "-V"], capture_output=True, text=True,
+    version = subprocess.run([find_tool("iverilog"), "-V"], capture_output=True, text=True,
                              check=False).stdout.splitlines()[:1]
     key = hashlib.sha256(SOURCE.read_bytes() + "\n".join(version).encode()).hexdigest()[:16]
     folder = cache_dir("vpi", key)
