@@ -184,7 +184,8 @@ def cmd_flow(args) -> int:
                           library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
-                          max_fanout=args.max_fanout, strict=args.strict)
+                          max_fanout=args.max_fanout, strict=args.strict,
+                          keep_vcd=args.keep_vcd)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
     state = run_flow(args.file, run_dir, x, options, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
@@ -301,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "its numbers are then labelled as not a sign-off result")
     f.add_argument("--strict", action="store_true",
                    help="fail (exit 1) when the run is not a sign-off result")
+    f.add_argument("--keep-vcd", action="store_true",
+                   help="also write the gate-level VCD (every net, whole run; about 150 MB "
+                        "and twice the simulation time per ECG beat); power uses the toggle "
+                        "counts either way")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
     f.add_argument("--list-steps", action="store_true", help="print the steps and exit")

@@ -55,6 +55,10 @@ SYNTH_TIE_CONSTANTS = ConfigVar("SYNTH_TIE_CONSTANTS", bool, False,
 SYNTH_MAX_FANOUT = ConfigVar("SYNTH_MAX_FANOUT", int, defaults.MAX_FANOUT,
                              "most sinks per net after ABC's buffering")
 
+GATESIM_KEEP_VCD = ConfigVar("GATESIM_KEEP_VCD", bool, False,
+                             "also write the gate-level VCD (every net, whole run) beside the "
+                             "toggle counts: about 150 MB and twice the simulation time for one "
+                             "ECG beat")
 RTL_SIMULATOR = ConfigVar("RTL_SIMULATOR", str, defaults.RTL_SIMULATOR, "RTL simulator",
                           choices=SIMULATORS)
 INFERENCE_RATE = ConfigVar("INFERENCE_RATE", float, defaults.INFERENCE_RATE_HZ,
