@@ -130,7 +130,8 @@ class SparrowCore(wiring.Component):
         to_core = DomainRenamer(core)
 
         m.submodules.controller = ctrl = to_core(LayerController(plan))
-        m.submodules.weights = wbuf = to_core(WeightBuffer(plan, write_domain=wmem_domain))
+        m.submodules.weights = wbuf = to_core(WeightBuffer(plan, write_domain=wmem_domain,
+                                                           clock_gate=style))
         m.submodules.lanes = lanes = to_core(PeLanes(
             lanes=p, operand_bits=plan.operand_bits, weight_bits=plan.weight_bits,
             accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits))
@@ -142,9 +143,10 @@ class SparrowCore(wiring.Component):
             timesteps=plan.model.timesteps, param_bits=param_bits))
         m.submodules.activations = acts = to_core(ActivationBuffers(
             lanes=p, count_bits=plan.count_bits, words=plan.act_words,
-            write_domains=act_domains))
+            write_domains=act_domains, memory_style=plan.memory_style, clock_gate=style))
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
-            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain))
+            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
+            style=plan.memory_style, clock_gate=style))
         m.submodules.argmax = argmax = to_core(ArgmaxUnit(
             lanes=p, score_bits=plan.score_bits, index_bits=plan.class_bits))
 

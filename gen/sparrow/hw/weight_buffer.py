@@ -6,8 +6,9 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .clock_gate import STYLES as CLOCK_GATE_STYLES
 from .memory import SparrowMemory
-from .params import check_instance
+from .params import check_choice, check_instance
 from .plan import HardwarePlan
 from .ports import CoefficientSignature, ConfigSignature, RequestSignature
 
@@ -32,11 +33,15 @@ class WeightBuffer(wiring.Component):
     Reads: in a cycle with ``weight_read.en`` (``bias_read.en``), the memory of layer
     ``layer`` reads word ``weight_read.addr`` (``bias_read.addr``); one clock later
     ``coefficients.weights`` (``.biases``) hold its P lanes, sign-extended. Memories of
-    other layers stay still.
+    other layers stay still. The memories are built in the plan's ``memory_style`` with
+    ``clock_gate`` (``SparrowMemory``).
     """
 
-    def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync"):
+    def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync",
+                 clock_gate: str = "instance"):
         check_instance("plan", plan, HardwarePlan)
+        check_choice("clock_gate", clock_gate, CLOCK_GATE_STYLES)
+        self._clock_gate = clock_gate
         self._plan = plan
         self._write_domain = write_domain
         weighted = [l for l in plan.layers if l.has_weights]
@@ -74,7 +79,8 @@ class WeightBuffer(wiring.Component):
                                       ("bias", layer.bias_bits, plan.bias_words(layer))):
                 init = () if loadable else [pack_word(row, bits) for row in words]
                 mem = SparrowMemory(width=p * bits, depth=len(words), init=init, lanes=p,
-                                    writable=loadable, write_domain=self._write_domain)
+                                    writable=loadable, write_domain=self._write_domain,
+                                    style=plan.memory_style, clock_gate=self._clock_gate)
                 m.submodules[f"{layer.name}_{what}"] = mems[what] = mem
                 if loadable:
                     self._connect_config(m, mem, regions[(layer.index, what)], bits)
