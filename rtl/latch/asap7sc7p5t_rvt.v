@@ -2,7 +2,7 @@
 // (liberty: enable : "CLK").
 module sparrow_latch #(
   parameter WIDTH = 1,
-  parameter [WIDTH-1:0] INIT = {WIDTH{1'b0}}
+  parameter INIT = 0        // the model's power-up value; cells power up unknown
 ) (
   input  wire             en,
   input  wire [WIDTH-1:0] d,
