@@ -148,7 +148,7 @@ def test_word_decoder_selects_one_word_or_none():
     sim.run()
 
 
-# Drives WIDTH = 2 latches: transparent while en is high, holding while it is low.
+# Drives two latches: transparent while en is high, holding while it is low.
 LATCH_TESTBENCH = """
 `timescale 1ns/1ps
 module tb;
@@ -156,7 +156,8 @@ module tb;
   reg [1:0] d = 2'b00;
   wire [1:0] q;
   integer errors = 0;
-  sparrow_latch #(.WIDTH(2)) dut (.en(en), .d(d), .q(q));
+  sparrow_latch dut0 (.en(en), .d(d[0]), .q(q[0]));
+  sparrow_latch #(.INIT(1'b1)) dut1 (.en(en), .d(d[1]), .q(q[1]));
   task expect_q(input [1:0] v, input integer step);
     if (q !== v) begin errors = errors + 1; $display("MISMATCH step %0d: q=%b", step, q); end
   endtask

@@ -99,7 +99,7 @@ is low."""
 
 LATCH = CellWrapper("sparrow_latch", "latch", "latch", "memory_style latch",
                     "memory_style flop_gated", "latch_verilog")
-"""``WIDTH`` transparent latches (ports ``en``, ``d``, ``q``): q follows d while en is high."""
+"""A transparent latch (ports ``en``, ``d``, ``q``): q follows d while en is high."""
 
 CELL_WRAPPERS = (CLOCK_GATE, LATCH)
 

@@ -244,9 +244,10 @@ class SparrowMemory(wiring.Component):
                               reset_less=True)
         if latch:
             q = Signal(bits, name=name)
-            m.submodules[f"{name}_latch"] = Instance(
-                LATCH_MODULE, p_WIDTH=bits, p_INIT=Const(init, bits),
-                i_en=ClockSignal(domain), i_d=data, o_q=q)
+            for bit in range(bits):
+                m.submodules[f"{name}_latch{bit}"] = Instance(
+                    LATCH_MODULE, p_INIT=Const(init >> bit & 1, 1),
+                    i_en=ClockSignal(domain), i_d=data[bit], o_q=q[bit])
         else:
             # No enable mux: the word's clock runs only when it is written.
             q = Signal(bits, name=name, init=init, reset_less=True)
