@@ -13,8 +13,9 @@ semantics (see ``SparrowMemory``); they differ in what a write clocks and what a
   The gate's enable is the decoded write address; the word's flops take ``write.data`` at the
   same edge a ``flop`` memory would, and need no enable mux.
 * ``latch``: a standard-cell memory of latches (as in latch register files, e.g. the
-  CV32E40P's): the same per-word clock gates, a latch per bit instead of a flip-flop (about
-  half the area and clock-pin capacitance), and the write data registered once per memory.
+  CV32E40P's): the same per-word clock gates, a latch per bit instead of a flip-flop (OSU018:
+  58 % of the area, 80 % of the clock-pin capacitance, 64 % of the leakage), and the write
+  data registered once per memory.
 
 Reads in both decoded styles: the read address is registered (``read.en``) and decoded to a
 one-hot word select (``WordDecoder``), which drives an AND-OR tree: an address change toggles
@@ -62,8 +63,6 @@ gates.
 """
 
 from __future__ import annotations
-
-from functools import reduce
 
 from amaranth import Cat, ClockDomain, ClockSignal, Const, Instance, Module, Signal, unsigned
 from amaranth.lib import memory, wiring
@@ -258,5 +257,5 @@ class SparrowMemory(wiring.Component):
 def _or_tree(terms: list):
     """OR of ``terms`` as a balanced tree (depth log2 of their number)."""
     while len(terms) > 1:
-        terms = [reduce(lambda a, b: a | b, terms[i:i + 2]) for i in range(0, len(terms), 2)]
+        terms = [a | b for a, b in zip(terms[::2], terms[1::2])] + terms[len(terms) & ~1:]
     return terms[0]
