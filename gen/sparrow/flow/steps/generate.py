@@ -23,6 +23,8 @@ class GenerateStep(Step):
                    v.CLOCK_PERIOD)
     metric_specs = {
         "design__lanes": MetricSpec("lanes", "parallel PE lanes of the core"),
+        "design__memory__style": MetricSpec(
+            "", "how the memories are built: flop, flop_gated or latch (sparrow.hw.memory)"),
         "design__memory__weight_bits": MetricSpec("bits", "weight buffer size"),
         "design__memory__activation_bits": MetricSpec("bits", "activation buffers size"),
         "design__memory__input_bits": MetricSpec("bits", "input buffer size"),
@@ -43,6 +45,7 @@ class GenerateStep(Step):
         plan = design.plan
         metrics = {
             "design__lanes": plan.lanes,
+            "design__memory__style": plan.memory_style,
             "design__memory__weight_bits": plan.weight_memory_bits,
             "design__memory__activation_bits": plan.activation_memory_bits,
             "design__memory__input_bits": plan.input_memory_bits,
