@@ -12,6 +12,7 @@ import numpy as np
 from . import defaults
 from .errors import SparrowError, guarded_main
 from .hw.clock_gate import STYLES
+from .hw.memory import MEMORY_STYLES
 from .hw.plan import MODES
 from .library import LIBRARY_NAMES
 from .sim.simulators import SIMULATORS
@@ -125,17 +126,18 @@ def cmd_generate(args) -> int:
     model = _load(args.file)
     design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
                       zero_skip=not args.no_zero_skip,
-                      clock_period_ns=args.clock_period, clock_gate=args.clock_gate)
+                      clock_period_ns=args.clock_period, clock_gate=args.clock_gate,
+                      memory_style=args.memory_style)
     plan = design.plan
-    print(f"{design.top}: {plan.mode} mode, {plan.lanes} lane(s), zero skipping "
-          f"{'on' if plan.zero_skip else 'off'}, at most {plan.cycles_per_inference} cycles "
-          "per inference "
+    print(f"{design.top}: {plan.mode} mode, {plan.memory_style} memories, {plan.lanes} "
+          f"lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
+          f"{plan.cycles_per_inference} cycles per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
     print(f"memories: weights {plan.weight_memory_bits} bits, activations "
           f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits")
-    for path in (design.verilog, design.clock_gate, design.manifest, design.sdc,
+    for path in (design.verilog, design.clock_gate, design.latch, design.manifest, design.sdc,
                  design.librelane_config):
         if path is not None:
             print(f"  wrote {path}")
@@ -150,9 +152,10 @@ def cmd_sim(args) -> int:
     x = _load_inputs(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
-                      zero_skip=not args.no_zero_skip)
+                      zero_skip=not args.no_zero_skip, memory_style=args.memory_style)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
-          f"({design.plan.lanes} lanes, {design.plan.mode} mode) in {work} ...", flush=True)
+          f"({design.plan.lanes} lanes, {design.plan.mode} mode, {design.plan.memory_style} "
+          f"memories) in {work} ...", flush=True)
     result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
@@ -181,6 +184,7 @@ def cmd_flow(args) -> int:
     model = _load(args.file)
     x, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
+                          memory_style=args.memory_style,
                           library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
@@ -370,6 +374,11 @@ def _hardware_options(p: argparse.ArgumentParser, *, schedule: bool = True) -> N
     if schedule:
         p.add_argument("--no-zero-skip", action="store_true",
                        help="issue zero counts too (the dense schedule: a QNN datapath)")
+    p.add_argument("--memory-style", choices=MEMORY_STYLES, default=defaults.MEMORY_STYLE,
+                   help="memories as flip-flop arrays with binary read multiplexers (flop), "
+                   "or standard-cell memories with a clock gate per word and decoded reads, "
+                   "of flip-flops (flop_gated) or latches (latch; the library needs a latch "
+                   f"cell); default {defaults.MEMORY_STYLE}")
 
 
 def _positive_float(text: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import defaults
 from ..hw.clock_gate import STYLES
+from ..hw.memory import MEMORY_STYLES
 from ..hw.plan import MODES
 from ..sim.simulators import SIMULATORS
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
@@ -46,6 +47,10 @@ ZERO_SKIP = ConfigVar("ZERO_SKIP", bool, defaults.ZERO_SKIP,
                       "skip the zero counts of spiking layers (weight reads, MACs, cycles)")
 CLOCK_GATE = ConfigVar("CLOCK_GATE", str, defaults.CLOCK_GATE, "clock gating of idle blocks",
                        choices=STYLES)
+MEMORY_STYLE = ConfigVar("MEMORY_STYLE", str, defaults.MEMORY_STYLE,
+                         "how the memories are built: flip-flop arrays (flop) or standard-cell "
+                         "memories with per-word clock gates and decoded reads (flop_gated, "
+                         "latch)", choices=MEMORY_STYLES)
 
 SYNTH_HIERARCHY = ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
                             "keep_names (cells named after their block) or flatten (flatten "

@@ -43,6 +43,7 @@ from .. import defaults
 from ..errors import SparrowError
 from ..model.descriptor import Layer, Model
 from ..model.golden import accumulator_bits, layer_traffic, signed_bits
+from .memory import MEMORY_STYLES
 
 
 class HardwareLimitError(SparrowError):
@@ -151,6 +152,7 @@ class HardwarePlan:
     config_addr_bits: int
     config_data_bits: int
     counter_bits: int = 32
+    memory_style: str = "flop"     # how every memory is built (sparrow.hw.memory)
 
     # ---- widths -------------------------------------------------------------------------
     @property
@@ -262,6 +264,7 @@ class HardwarePlan:
             "format": 1,
             "model": self.model.name,
             "mode": self.mode,
+            "memory_style": self.memory_style,
             "lanes": self.lanes,
             "timesteps": self.model.timesteps,
             "widths": {
@@ -329,7 +332,8 @@ class HardwarePlan:
 
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
-              zero_skip: bool = defaults.ZERO_SKIP, limits: Limits = Limits()) -> HardwarePlan:
+              zero_skip: bool = defaults.ZERO_SKIP, memory_style: str = "flop",
+              limits: Limits = Limits()) -> HardwarePlan:
     """Derive the hardware plan; raise :class:`HardwareLimitError` if the model does not fit."""
     if not isinstance(lanes, int) or isinstance(lanes, bool):
         raise TypeError(f"lanes must be an int, got {type(lanes).__name__}")
@@ -339,6 +343,9 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         raise HardwareLimitError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
     if not isinstance(zero_skip, bool):
         raise TypeError(f"zero_skip must be a bool, got {zero_skip!r}")
+    if memory_style not in MEMORY_STYLES:
+        raise HardwareLimitError(f"memory_style: must be one of {', '.join(MEMORY_STYLES)}, "
+                                 f"got {memory_style!r}")
     if model.aux_input is not None:
         raise HardwareLimitError(f"aux inputs are not supported by the generator yet: model "
                                  f"{model.name} joins an aux input of "
@@ -377,6 +384,7 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         config_regions=regions,
         config_addr_bits=max(1, math.ceil(math.log2(total_cfg))),
         config_data_bits=max(max(r.bits for r in regions), 1),
+        memory_style=memory_style,
     )
     # Counters as wide as the dense schedule's largest count needs (no clock for spare bits).
     from .schedule import inference_counters     # the schedule module builds on the plan
