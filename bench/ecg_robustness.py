@@ -1,7 +1,9 @@
 """Robustness of ECG models to the window position and to noise: accuracy on the test beats
 of each model's split as segmented, with the window shifted by -5..+5 samples (2.78 ms each),
 and with white noise at 30, 20 and 10 dB SNR (relative to each window's power, seeded), with
-the drop against the unperturbed accuracy in points. Golden model on real beats.
+the drop against the unperturbed accuracy in points. Golden model on real beats. The
+template features of a model that takes them are recomputed from the perturbed windows
+(sparrow.ecg.data.with_windows); the RR features stay (the beat positions do not move).
 
     .venv/bin/python bench/ecg_robustness.py [--models examples/ecg/ecg_rr_ds1.toml:inter ...]
 """
@@ -31,11 +33,11 @@ def main() -> int:
         file, _, split = spec.rpartition(":")
         model = load_model(file)
         _, test = data.load_split(split, None)
-        aux = beat_aux(model, test)
 
         def accuracy(windows: np.ndarray) -> float:
-            x = data.quantize_windows(windows)[:, None, :]
-            return float(np.mean(run(model, x, aux=aux).predictions == test.y))
+            beats = data.with_windows(test, data.quantize_windows(windows)[:, None, :])
+            return float(np.mean(run(model, beats.x, aux=beat_aux(model, beats)).predictions
+                                 == test.y))
         base = accuracy(shifted_windows(test.raw, 0))
         print(f"{Path(file).name} on the {split} test beats ({len(test)}): {base * 100:.2f} % "
               f"(always N: {np.mean(test.y == 0) * 100:.2f} %)")

@@ -6,7 +6,7 @@ Prints:
   whole flow under 5 minutes on a 2-core machine);
 * the power step's wall time against Debian OpenSTA's own vectorless ``report_power`` on the
   same netlist (timed inside its Tcl script, and its whole run), as a ratio; the annotated
-  pin fraction (cell pins whose activity came from the gate-level VCD; target 100 %);
+  pin fraction (cell pins whose activity came from the gate-level simulation; target 100 %);
 * power over the inference window from the gate-level activity (ours) beside Debian
   OpenSTA's vectorless estimate (activity 0.1, duty 0.5; it cannot read a VCD and sums rise
   and fall internal energies), so the difference is visible;
@@ -72,19 +72,19 @@ def main() -> int:
     sta = run_opensta_power(netlist, library.sta_liberty, top, clock_port="clk",
                             clock_period_ns=250.0, activity=0.1, duty=0.5, mode="input")
     ours_s = m["flow__wall_time__step:sparrow.power"]
-    print("\npower step (ours: VCD of the gate-level simulation; Debian OpenSTA 2.0.17: "
+    print("\npower step (ours: toggle counts of the gate-level simulation; Debian OpenSTA 2.0.17: "
           "vectorless, activity 0.1 at the inputs, propagated)")
-    print(f"  ours, whole step (netlist, slews, VCD, power){ours_s:>12.2f} s")
+    print(f"  ours, whole step (netlist, slews, activity, power){ours_s:>7.2f} s")
     print(f"  Debian OpenSTA report_power alone           {sta.report_seconds:>12.2f} s   "
           f"ratio ours/theirs {ours_s / sta.report_seconds:.2f}")
     print(f"  Debian OpenSTA whole run (incl. loading)    {sta.run_seconds:>12.2f} s   "
           f"ratio ours/theirs {ours_s / sta.run_seconds:.2f}")
-    print(f"  annotated cell pins (from the VCD)          {m['power__annotated__fraction']:>12.2%}"
+    print(f"  annotated cell pins (simulated activity)    {m['power__annotated__fraction']:>12.2%}"
           "   (target 100 %)")
-    print(f"  exact: from the VCD or tied to a constant   {m['power__known__fraction']:>12.2%}"
-          "   (the VCD holds nets, not the constant 1'b0/1'b1 pins)")
+    print(f"  exact: simulated or tied to a constant      {m['power__known__fraction']:>12.2%}"
+          "   (the counts hold nets, not the constant 1'b0/1'b1 pins)")
     print(f"\n{'power (W)':<28}{'internal':>13}{'switching':>13}{'leakage':>13}{'total':>13}")
-    print(f"  {'ours, gate-level VCD':<26}{m['power__internal__total']:>13.4e}"
+    print(f"  {'ours, gate-level activity':<26}{m['power__internal__total']:>13.4e}"
           f"{m['power__switching__total']:>13.4e}{m['power__leakage__total']:>13.4e}"
           f"{m['power__total']:>13.4e}")
     print(f"  {'Debian OpenSTA vectorless':<26}{sta.total.internal_w:>13.4e}"

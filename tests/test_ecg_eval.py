@@ -102,17 +102,19 @@ def test_checked_in_metrics_are_current(stem, cache):
     assert ev["accuracy"] >= ACCURACY_FLOOR[stem], ev["accuracy"]
 
 
-# Measured accuracies the checked-in models must keep (targets of the issue where met:
-# intra-patient RR model >= 98.5 % on the 44 non-paced records, inter-patient >= 92 %).
-ACCURACY_FLOOR = {"ecg": 0.98, "ecg_ds1": 0.81, "ecg_rr": 0.985, "ecg_rr_ds1": 0.92}
+# Measured accuracies the checked-in models must keep (the issue's targets where met:
+# intra-patient RR model >= 98.5 % on the 44 non-paced records; the inter-patient model
+# measures 91.11 %, short of the 92 % target).
+ACCURACY_FLOOR = {"ecg": 0.98, "ecg_ds1": 0.81, "ecg_rr": 0.985, "ecg_rr_ds1": 0.911}
 
 
-def test_checked_in_robustness_is_current(cache):
-    """Shifted and noisy windows of the intra-patient RR model: the figures in metrics.json
-    are recomputed, and the accuracy drops at most 1 point (measured: 0.02)."""
+@pytest.mark.parametrize("stem", ["ecg_rr", "ecg_rr_ds1"])
+def test_checked_in_robustness_is_current(stem, cache):
+    """Shifted and noisy windows of the RR models: the figures in metrics.json are
+    recomputed, and the accuracy drops at most 1 point (measured: 0.02 intra, 0.56 inter)."""
     from sparrow.ecg.report import robustness
-    entry = json.loads((ECG / "metrics.json").read_text())["models"]["ecg_rr"]
-    _, test = data.load_split("intra", MITDB, cache_dir=cache)
+    entry = json.loads((ECG / "metrics.json").read_text())["models"][stem]
+    _, test = data.load_split(entry["split"], MITDB, cache_dir=cache)
     fresh = robustness(load_model(ECG / entry["file"]), test)
     assert fresh == entry["robustness"]
     assert fresh["worst_drop_points"] <= 1.0
@@ -165,6 +167,26 @@ def test_evaluate_rejects_a_non_ecg_model():
     with pytest.raises(SparrowError, match="input must be 1 x 180"):
         evaluate_beats(tiny, data.BeatSet(np.zeros((1, 1, 180), np.int8), np.zeros(1, int),
                                           np.zeros(1, int), np.zeros(1, int)))
+
+
+def test_an_aux_model_takes_the_first_aux_features(cache):
+    """A model with n aux features gets the first n aux features of each beat (the
+    checked-in intra-patient model was trained on the first 6); more than there are is
+    refused."""
+    from sparrow.ecg.evaluate import beat_aux, check_ecg_model
+    from sparrow.model import model_from_dict
+    beats = data.load_beats(MITDB, records=("100",), cache_dir=cache)
+    model = load_model(ECG / "ecg_rr.toml")
+    n = model.aux_input.features
+    assert n < len(data.AUX_FEATURES) == beats.aux.shape[1]
+    assert np.array_equal(beat_aux(model, beats), beats.aux[:, :n])
+    assert beat_aux(load_model(ECG / "ecg.toml"), beats) is None
+    desc = model.to_dict()
+    desc["aux_input"]["features"] = len(data.AUX_FEATURES) + 1
+    weights = model.weights_dict()
+    weights["fc1.aux_weight"] = np.zeros((32, len(data.AUX_FEATURES) + 1), dtype=np.int64)
+    with pytest.raises(SparrowError, match="first 1..11 beat features"):
+        check_ecg_model(model_from_dict(desc, weights))
 
 
 def test_checked_in_detected_beat_metrics_are_current(cache):

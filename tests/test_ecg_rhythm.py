@@ -13,6 +13,7 @@ import pytest
 from sparrow.ecg import augment, data, qrs
 from sparrow.ecg.matching import DetectionScore, gross, match_beats
 from sparrow.ecg.rr import RATIO_ONE, RR_MAX, rr_features
+from sparrow.ecg.template import TEMPLATE_FEATURES, template_features
 from sparrow.errors import SparrowError
 
 MITDB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mitdb"
@@ -36,7 +37,7 @@ def plain_rr(r: list[int]) -> list[list[int]]:
         local = sum(last8) // len(last8)
         long = sum(last64) // len(last64)
         row = [pre[i], post[i], local, 256 * pre[i] // local, 256 * post[i] // local,
-               256 * local // long]
+               256 * local // long, 256 * pre[i] // long, 256 * post[i] // long]
         out.append([min(v, 1023) for v in row])
     return out
 
@@ -55,9 +56,13 @@ def test_rr_features_closed_form():
     assert f[3].tolist()[:2] == [150, 450]
     # local of beat 3: mean(300, 300, 300, 150) = 262; 256 * 150 // 262 = 146
     assert f[3, 2] == 262 and f[3, 3] == 146 and f[3, 4] == 256 * 450 // 262
+    # long of beat 3 is the same mean (4 intervals < 64): 256 * 262 // 262 = 256
+    assert f[3, 5] == 256 and f[3, 6] == 146 and f[3, 7] == 256 * 450 // 262
+    # beat 4: long = mean(300, 300, 300, 150, 450) = 300, pre = post = 450
+    assert f[4, 6] == f[4, 7] == 256 * 450 // 300 == 384
     assert f[0, 0] == f[0, 1] == 300 and f[-1, 1] == f[-1, 0] == 450
     assert f.max() <= RR_MAX and RATIO_ONE == 256
-    assert rr_features(np.array([5])).tolist() == [[0] * 6]
+    assert rr_features(np.array([5])).tolist() == [[0] * 8]
     with pytest.raises(SparrowError, match="must increase"):
         rr_features(np.array([10, 10, 20]))
 
@@ -67,10 +72,74 @@ def test_annotated_beats_carry_their_records_rr_features(tmp_path):
     sig = data.read_record(MITDB, "100")
     all_r = sig.beat_samples
     expected = rr_features(all_r)[np.isin(all_r, beats.sample)]
-    assert np.array_equal(beats.aux, expected)
+    assert np.array_equal(beats.aux[:, :8], expected)
+    assert np.array_equal(beats.aux[:, 8:], template_features(beats.x[:, 0], expected[:, 3]))
+    assert data.AUX_FEATURES[8:] == TEMPLATE_FEATURES and beats.aux.shape[1] == 11
     # The wide raw window holds the window the model sees, at shift 0.
     assert np.array_equal(data.quantize_windows(augment.shifted_windows(beats.raw, 0))[:, None],
                           beats.x)
+
+
+def plain_template(x: list[list[int]], ratio: list[int]) -> list[list[int]]:
+    """The template features with Python integers and loops (the documented definition)."""
+    acc = [16 * v for v in x[0]]
+    out = []
+    for q, r in zip(x, ratio):
+        t = [a >> 4 for a in acc]
+        d = [abs(a - b) for a, b in zip(q, t)]
+        span = max(1, max(t) - min(t))
+        row = [sum(d[72:108]) >> 2, sum(d) >> 3, 256 * (max(q) - min(q)) // span]
+        out.append([min(v, 1023) for v in row])
+        if r >= 224:
+            acc = [a - (a >> 4) + v for a, v in zip(acc, q)]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_template_features_equal_the_plain_definition(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    x = rng.integers(-128, 128, size=(n, 180))
+    ratio = rng.integers(100, 400, size=n)
+    assert template_features(x, ratio).tolist() == plain_template(x.tolist(), ratio.tolist())
+
+
+def test_template_features_closed_form():
+    """Regular beats of one shape, then a premature beat of another shape: the regular beats
+    are at distance 0 and ratio 1.0, the odd beat far away; a premature beat does not enter
+    the template, a regular one does (1/16 of the way)."""
+    normal = np.zeros(180, dtype=np.int64)
+    normal[85:95] = 40                         # 10 samples of +40 at the R peak
+    odd = np.zeros(180, dtype=np.int64)
+    odd[70:110] = 20                           # wider and lower
+    x = np.array([normal, normal, odd, normal, odd, normal])
+    ratio = np.array([256, 256, 150, 256, 256, 256])     # beat 2 premature, beat 4 regular
+    f = template_features(x, ratio)
+    assert f[0].tolist() == f[1].tolist() == f[3].tolist() == [0, 0, 256]
+    # beat 2 against the template `normal`: |20 - 0| on 30 samples + |20 - 40| on 10
+    # (all within 72..107 except samples 70, 71, 108, 109)
+    assert f[2].tolist() == [(20 * 26 + 20 * 10) >> 2, (20 * 30 + 20 * 10) >> 3, 128]
+    assert f[4].tolist() == f[2].tolist()      # the premature odd beat left no trace
+    # beat 5 after the regular odd beat 4: A = 15/16 * 16 * normal + odd, t = A >> 4
+    t = (15 * normal + odd) >> 4
+    d = np.abs(normal - t)
+    assert f[5].tolist() == [int(d[72:108].sum()) >> 2, int(d.sum()) >> 3,
+                             256 * 40 // int(t.max() - t.min())]
+    assert template_features(np.zeros((0, 180)), np.zeros(0)).shape == (0, 3)
+
+
+def test_with_windows_recomputes_the_template_features_only(tmp_path):
+    """The same windows give the same beats; shifted windows move the template features and
+    keep the RR features (the beat positions are the same)."""
+    beats = data.load_beats(MITDB, records=("100", "119"), cache_dir=tmp_path)
+    same = data.with_windows(beats, beats.x)
+    assert np.array_equal(same.aux, beats.aux) and np.array_equal(same.x, beats.x)
+    shifted = data.quantize_windows(augment.shifted_windows(beats.raw, 3))[:, None, :]
+    moved = data.with_windows(beats, shifted)
+    assert np.array_equal(moved.x, shifted) and np.array_equal(moved.aux[:, :8], beats.aux[:, :8])
+    assert not np.array_equal(moved.aux[:, 8:], beats.aux[:, 8:])
+    first_119 = int(np.argmax(beats.record == 119))      # the template restarts per record
+    assert moved.aux[first_119, 8:].tolist()[:2] == [0, 0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,6 +156,22 @@ def test_shifted_window_is_the_record_cut_elsewhere():
         assert np.array_equal(cut, sig.adc[start[:, None] + np.arange(data.WINDOW)])
     with pytest.raises(SparrowError, match="within -8..8"):
         augment.shifted_windows(raw, 9)
+
+
+def test_amplitude_scaling_keeps_the_mean_and_scales_the_rest():
+    w = np.array([[100, 110, 120, 130], [0, 0, 0, 4]])
+    # means 115 and 1: 115 + 2 * (w - 115), 1 + 0.5 * (w - 1) rounded half to even
+    assert augment.scale_amplitude(w, np.array([2.0, 0.5])).tolist() == [
+        [85, 105, 125, 145], [0, 0, 0, 2]]
+    assert np.array_equal(augment.scale_amplitude(w, 1.0), w)
+    rng = np.random.default_rng(0)
+    raw = rng.integers(900, 1100, size=(64, 196)).astype(np.int16)
+    plain = augment.augmented_inputs(raw, np.random.default_rng(1), max_shift=0,
+                                     noise_fraction=0.0, snr_db=(20.0, 20.0))
+    scaled = augment.augmented_inputs(raw, np.random.default_rng(1), max_shift=0,
+                                      noise_fraction=0.0, snr_db=(20.0, 20.0),
+                                      gain_range=(0.5, 0.5))
+    assert np.abs(scaled.astype(int)).sum() < 0.6 * np.abs(plain.astype(int)).sum()
 
 
 def test_noise_has_the_requested_snr():

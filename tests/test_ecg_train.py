@@ -148,10 +148,10 @@ def test_reference_model_regenerates_identically(cache):
         assert (a.theta is None and b.theta is None) or np.array_equal(a.theta, b.theta)
 
 
-# RR features, augmentation, validation by patient: DS1 records 118 and 220 (validation
-# records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
+# RR and template features, augmentation, validation by patient: DS1 records 118 and 220
+# (validation records) beside 201 and 209 (S-rich), DS2's 100 and 232 as the test part.
 RR_SMOKE = TrainConfig(split="inter", records=("118", "220", "201", "209", "100", "232"),
-                       float_epochs=1, qat_epochs=2, rr_features=True, max_shift=6,
+                       float_epochs=1, qat_epochs=2, aux_features=11, max_shift=6,
                        noise_fraction=0.5, select="macro_f1", class_weight_power=0.5,
                        name="rr")
 
@@ -163,14 +163,14 @@ def rr_smoke(cache):
 
 def test_rr_training_exports_an_aux_model_equal_to_the_golden_model(rr_smoke, cache):
     m = rr_smoke.model
-    assert m.aux_input is not None and m.aux_input.features == 6 and m.aux_input.bits == 10
-    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 6)
+    assert m.aux_input is not None and m.aux_input.features == 11 and m.aux_input.bits == 10
+    assert m.aux_layer.name == "fc1" and m.aux_layer.aux_weight.shape == (32, 11)
     assert np.abs(m.aux_layer.aux_weight).max() >= 1     # the RR features are used
     _, test = data.load_split("inter", MITDB, cache_dir=cache, records=RR_SMOKE.records)
     assert set(np.unique(test.record)) == {100, 232}
-    golden = run(m, test.x, aux=test.aux)
+    golden = run(m, test.x, aux=RR_SMOKE.aux(test))
     assert np.array_equal(golden.predictions, rr_smoke.test_predictions)
-    assert np.array_equal(integer_scores(m, test.x, test.aux), golden.scores)
+    assert np.array_equal(integer_scores(m, test.x, RR_SMOKE.aux(test)), golden.scores)
 
 
 def test_rr_training_validates_on_held_out_patients(rr_smoke):
@@ -180,6 +180,23 @@ def test_rr_training_validates_on_held_out_patients(rr_smoke):
     assert log["val_beats"] == int(held_out.sum()) and log["train_beats"] == int((~held_out).sum())
     qat = [e for e in log["epochs"] if e["phase"].startswith("qat")]
     assert len(qat) == 2 and all(0 <= e["val_score"] <= 1 for e in qat)
+
+
+def test_morphology_dropout_acts_in_training_only(cache):
+    beats = data.load_beats(MITDB, records=("208",), cache_dir=cache)
+    x = torch.as_tensor(beats.x[:256], dtype=torch.float32)
+    aux = torch.as_tensor(beats.aux[:256], dtype=torch.float32)
+    torch.manual_seed(0)
+    net = SSFNet(skeleton(replace(RR_SMOKE, morphology_dropout=0.5)))
+    net.calibrate(x, aux)
+    net.morphology_dropout = 0.5
+    net.train()
+    assert not torch.equal(net(x, aux), net(x, aux))
+    net.eval()
+    assert torch.equal(net(x, aux), net(x, aux))
+    net.morphology_dropout = 0.0
+    net.train()
+    assert torch.equal(net(x, aux), net(x, aux))
 
 
 def test_augmented_batches_differ_from_the_segmented_beats(cache):

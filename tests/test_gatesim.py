@@ -12,6 +12,8 @@ import pytest
 
 from flow_helpers import CG_COUNTER, CG_TESTBENCH, POWER_REFERENCE, vcd_toggles, write
 from sparrow.errors import SparrowError, ToolError
+from sparrow.power import Activity
+from sparrow.sim.counter import counter_module, iverilog_flags
 from sparrow.sim.gatesim import run_gatesim
 from sparrow.sim.icarus import VcdDump, run_icarus
 from sparrow.synth import run_synthesis
@@ -87,3 +89,55 @@ def test_a_failing_testbench_is_a_tool_error_naming_the_log(tmp_path):
     forever = write(tmp_path, "forever.v", "module tb; reg c = 0; always #1 c = ~c; endmodule\n")
     with pytest.raises(ToolError, match=r"did not finish within 1 s"):
         run_gatesim(syn.netlist, [forever], "osu018", tmp_path / "sim4", timeout_s=1)
+
+
+COUNTING = """
+`timescale 1ns/1ps
+module counting;
+  initial begin
+    $sparrow_activity(tb.dut, "counts.tsv");
+    #(WINDOW_START) $sparrow_activity_open;
+    #(WINDOW_END - WINDOW_START) $sparrow_activity_close;
+  end
+endmodule
+"""
+
+
+@pytest.mark.parametrize("window", [(332, 708), (42, 1198)])
+def test_toggle_counter_counts_what_the_vcd_records(window, tmp_path):
+    """The VPI toggle counter (the default gate-level activity source) against the tests'
+    own VCD toggle counter on the same run of a clock-gated design: the idle window (the
+    gated block sees no clock edge) and a busy one, no change at either window edge."""
+    src = write(tmp_path, "cg.v", CG_COUNTER)
+    tb = write(tmp_path, "tb.v", CG_TESTBENCH)
+    counting = write(tmp_path, "counting.v", COUNTING.replace("WINDOW_START", str(window[0]))
+                     .replace("WINDOW_END", str(window[1])))
+    result = run_icarus([src, BEHAVIOURAL_CLOCK_GATE, tb, counting], tmp_path / "sim",
+                        top="tb", flags=["-s", "counting", *iverilog_flags(counter_module())],
+                        dump=VcdDump("tb/dut", depth=1), expect="^PASS")
+    counts = Activity.from_counts(tmp_path / "sim" / "counts.tsv")
+    assert counts.window_s == pytest.approx((window[1] - window[0]) * 1e-9, abs=1e-18)
+    # Every bit, against the power engine's VCD reader ...
+    read = Activity.from_vcd(result.vcd, "tb/dut", window_s=(window[0] * 1e-9, window[1] * 1e-9))
+    assert counts.names.keys() == read.names.keys()
+    rows = [counts.names[n] for n in read.names]
+    assert list(counts.transitions[rows]) == list(read.transitions)
+    assert list(counts.duty[rows]) == list(read.duty)
+    # ... and the one-bit signals against the tests' own line-by-line counter.
+    toggles = vcd_toggles(result.vcd, window[0] * 1000, window[1] * 1000)
+    for name in ("clk", "gclk", "en", "rst"):
+        assert counts.transitions[counts.names[name]] == toggles[f"tb.dut.{name}"], name
+    edges = (window[1] - window[0]) // 5        # clk toggles every 5 ns, none at the edges
+    assert counts.transitions[counts.names["clk"]] == edges
+    assert counts.duty[counts.names["clk"]] == pytest.approx(0.5, abs=5 / (window[1] - window[0]))
+    assert (counts.transitions[counts.names["gclk"]] == 0) == (window == (332, 708))
+
+
+def test_toggle_counter_window_misuse_stops_the_simulation(tmp_path):
+    src = write(tmp_path, "cg.v", CG_COUNTER)
+    tb = write(tmp_path, "tb.v", CG_TESTBENCH)
+    bad = write(tmp_path, "bad.v", "module counting;\n  initial #50 $sparrow_activity_close;\n"
+                "endmodule\n")
+    with pytest.raises(ToolError, match=r"\$sparrow_activity_close: the window is not open"):
+        run_icarus([src, BEHAVIOURAL_CLOCK_GATE, tb, bad], tmp_path / "sim", top="tb",
+                   flags=["-s", "counting", *iverilog_flags(counter_module())], expect="^PASS")

@@ -21,10 +21,11 @@ from sparrow.model import run
 PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
 
 
-def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True):
-    """Run inputs through the core (clock gating style ``none``); return per inference
-    (class, scores, counters)."""
-    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip)
+def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style="flop"):
+    """Run inputs through the core (clock gating style ``none``); return the plan and per
+    inference (class, scores, counters)."""
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
+                     memory_style=memory_style)
     dut = SparrowCore(plan, clock_gate="none")
     out = []
 

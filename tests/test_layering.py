@@ -27,6 +27,7 @@ LEVELS = (
     ("flow",),
     ("report",),
     ("ecg", "estimate"),
+    ("study",),
     ("fpga",),
     ("cli",),
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sparrow.errors import SparrowError, ToolError
-from sparrow.power import (ActivityError, LibertyError, NetlistError, Vectorless,
+from sparrow.power import (Activity, ActivityError, LibertyError, NetlistError, Vectorless,
                            compute_power, load_liberty, read_vcd)
 from sparrow.power.opensta import run_opensta_power
 
@@ -151,3 +151,32 @@ def test_debian_opensta_reproduces_its_recorded_report(tmp_path):
     assert run.total.switching_w == pytest.approx(expected["switching_W"], rel=1e-5)
     assert run.total.leakage_w == pytest.approx(expected["leakage_W"], rel=1e-5)
     assert run.report_seconds > 0 and run.run_seconds >= run.report_seconds
+
+
+@pytest.mark.parametrize("text, message", [
+    ("$date\n", "not a toggle-count file"),
+    ("# sparrow activity counts 1\nprecision\t-12\nwindow\t5\t5\nscope\tx\n", "empty window"),
+    ("# sparrow activity counts 1\nprecision\t-12\nwindow\t0\t9\nscope\tx\nclk\tmany\t3\n",
+     "malformed toggle counts"),
+    ("# sparrow activity counts 1\nwindow\t0\t9\nprecision\t-12\nscope\tx\n",
+     "malformed toggle counts"),
+])
+def test_bad_toggle_counts(text, message, tmp_path):
+    path = tmp_path / "counts.tsv"
+    path.write_text(text)
+    with pytest.raises(ActivityError, match=message):
+        Activity.from_counts(path)
+    with pytest.raises(ActivityError, match="cannot read toggle counts"):
+        Activity.from_counts(tmp_path / "missing.tsv")
+
+
+def test_toggle_counts_units(tmp_path):
+    """Ticks of 100 ps (precision -10), window 10 ns: duty = ticks at 1 / window ticks."""
+    path = tmp_path / "counts.tsv"
+    path.write_text("# sparrow activity counts 1\nprecision\t-10\nwindow\t100\t200\n"
+                    "scope\ttb.dut\nclk\t20.0\t50\nq[3]\t1.5\t0\n")
+    activity = Activity.from_counts(path)
+    assert activity.window_s == pytest.approx(10e-9, rel=1e-15)
+    assert activity.names == {"clk": 0, "q[3]": 1}
+    assert list(activity.transitions) == [20.0, 1.5]
+    assert list(activity.duty) == pytest.approx([0.5, 0.0])

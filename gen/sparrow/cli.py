@@ -12,6 +12,7 @@ import numpy as np
 from . import defaults
 from .errors import SparrowError, guarded_main
 from .hw.clock_gate import STYLES
+from .hw.memory import MEMORY_STYLES
 from .hw.plan import MODES, VARIANTS
 from .library import LIBRARY_NAMES
 from .sim.simulators import SIMULATORS
@@ -125,19 +126,19 @@ def cmd_generate(args) -> int:
     model = _load(args.file)
     design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
                       zero_skip=not args.no_zero_skip, variant=args.variant,
-                      clock_period_ns=args.clock_period, clock_gate=args.clock_gate)
+                      clock_period_ns=args.clock_period, clock_gate=args.clock_gate,
+                      memory_style=args.memory_style)
     plan = design.plan
-    print(f"{design.top}: {plan.variant} core, {plan.mode} mode, {plan.lanes} lane(s), zero "
-          f"skipping {'on' if plan.zero_skip else 'off'}, at most {plan.cycles_per_inference} "
-          "cycles "
-          "per inference "
+    print(f"{design.top}: {plan.variant} core, {plan.mode} mode, {plan.memory_style} memories, "
+          f"{plan.lanes} lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
+          f"{plan.cycles_per_inference} cycles per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
     membranes = f", membranes {plan.membrane_memory_bits} bits" if plan.variant == "if" else ""
     print(f"memories: weights {plan.weight_memory_bits} bits, activations "
           f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{membranes}")
-    for path in (design.verilog, design.clock_gate, design.manifest, design.sdc,
+    for path in (design.verilog, design.clock_gate, design.latch, design.manifest, design.sdc,
                  design.librelane_config):
         if path is not None:
             print(f"  wrote {path}")
@@ -152,10 +153,11 @@ def cmd_sim(args) -> int:
     x = _load_inputs(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
-                      zero_skip=not args.no_zero_skip, variant=args.variant)
+                      zero_skip=not args.no_zero_skip, variant=args.variant,
+                      memory_style=args.memory_style)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
-          f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode) "
-          f"in {work} ...", flush=True)
+          f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode, "
+          f"{design.plan.memory_style} memories) in {work} ...", flush=True)
     result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
@@ -184,10 +186,12 @@ def cmd_flow(args) -> int:
     model = _load(args.file)
     x, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
-                          variant=args.variant, library=args.library,
+                          variant=args.variant, memory_style=args.memory_style,
+                          library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
-                          max_fanout=args.max_fanout, strict=args.strict)
+                          max_fanout=args.max_fanout, strict=args.strict,
+                          keep_vcd=args.keep_vcd)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
     state = run_flow(args.file, run_dir, x, options, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
@@ -215,6 +219,22 @@ def _print_flow_summary(m: dict, run_dir: Path) -> None:
             print(f"  {label:<38}{format_value(m[key], unit)}")
     print(f"report: {run_dir / 'report.md'} (and report.html); metrics: "
           f"{run_dir / 'metrics.json'}")
+
+
+def cmd_sweep(args) -> int:
+    from .flow import FlowOptions
+    from .study.sweep import SweepSpec, run_sweep
+    model = _load(args.file)
+    x, described = _flow_inputs(model, args)
+    spec = SweepSpec(Path(args.file), tuple(args.timesteps), tuple(args.scales),
+                     tuple(args.variants),
+                     FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
+                                 clock_period_ns=args.clock_period))
+    out = Path(args.out) if args.out else Path("runs") / f"sweep-{model.name}"
+    results = run_sweep(spec, out, x, inputs_described=described, scheduler=args.scheduler,
+                        workers=args.workers, progress=lambda line: print(line, flush=True))
+    print(f"{len(results)} points measured: {out / 'results.md'} (and results.json)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,11 +308,40 @@ def build_parser() -> argparse.ArgumentParser:
                    "its numbers are then labelled as not a sign-off result")
     f.add_argument("--strict", action="store_true",
                    help="fail (exit 1) when the run is not a sign-off result")
+    f.add_argument("--keep-vcd", action="store_true",
+                   help="also write the gate-level VCD (every net, whole run; about 150 MB "
+                        "and twice the simulation time per ECG beat); power uses the toggle "
+                        "counts either way")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
     f.add_argument("--list-steps", action="store_true", help="print the steps and exit")
     f.add_argument("-q", "--quiet", action="store_true", help="no tool output lines")
     f.set_defaults(func=cmd_flow)
+
+    from .study.sweep import VARIANTS, available_variants
+    w = sub.add_parser("sweep", help="the energy study: T x spike rate x neuron scheme, every "
+                       "point through the whole flow, on a Dask cluster (resumable)")
+    w.add_argument("file", help="descriptor (.toml or .json)")
+    w.add_argument("-o", "--out", help="sweep folder (default runs/sweep-<model name>)")
+    w.add_argument("--timesteps", type=_positive, nargs="+", default=[1, 2, 3, 5, 7, 10, 15],
+                   metavar="T", help="T values (default 1 2 3 5 7 10 15)")
+    w.add_argument("--scales", type=_positive_float, nargs="+", default=[0.5, 1.0, 2.0],
+                   metavar="S", help="threshold scales: larger fires less (default 0.5 1 2)")
+    w.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(available_variants()),
+                   help=f"neuron schemes (default {' '.join(available_variants())})")
+    w.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler (default: a local cluster)")
+    w.add_argument("--workers", type=_positive, default=2,
+                   help="worker processes of the local cluster (default 2)")
+    _input_options(w, required=False, default_help=" (default for a one-beat ECG model: "
+                   "beats from MIT-BIH)")
+    w.add_argument("--inferences", type=_positive, default=defaults.INFERENCES, metavar="N",
+                   help=f"inferences per point (default {defaults.INFERENCES})")
+    w.add_argument("--mitdb", help="MIT-BIH records folder")
+    _hardware_options(w, schedule=False)
+    w.add_argument("--library", default=defaults.LIBRARY, help="standard-cell library")
+    _clock_period_option(w, "")
+    w.set_defaults(func=cmd_sweep)
 
     from .ecg.cli import register_cli
     register_cli(sub)
@@ -318,17 +367,23 @@ def _clock_period_option(p: argparse.ArgumentParser, what: str) -> None:
                    f"{defaults.CLOCK_PERIOD_NS:g} = {1e3 / defaults.CLOCK_PERIOD_NS:g} MHz)")
 
 
-def _hardware_options(p: argparse.ArgumentParser) -> None:
+def _hardware_options(p: argparse.ArgumentParser, *, schedule: bool = True) -> None:
     p.add_argument("--lanes", type=_positive, default=defaults.LANES,
                    help=f"parallel PE lanes (default {defaults.LANES})")
     p.add_argument("--mode", choices=MODES, default=defaults.HW_MODE,
                    help=f"weights in ROM (baked) or in RAM written through the config port "
                    f"(loadable); default {defaults.HW_MODE}")
-    p.add_argument("--no-zero-skip", action="store_true",
-                   help="issue zero counts too (the dense schedule: a QNN datapath)")
-    p.add_argument("--variant", choices=VARIANTS, default=defaults.VARIANT,
-                   help=f"neuron scheme: ssf (spike counts) or if (per-timestep "
-                   f"integrate-and-fire, the baseline twin); default {defaults.VARIANT}")
+    if schedule:
+        p.add_argument("--no-zero-skip", action="store_true",
+                       help="issue zero counts too (the dense schedule: a QNN datapath)")
+        p.add_argument("--variant", choices=VARIANTS, default=defaults.VARIANT,
+                       help=f"neuron scheme: ssf (spike counts) or if (per-timestep "
+                       f"integrate-and-fire, the baseline twin); default {defaults.VARIANT}")
+    p.add_argument("--memory-style", choices=MEMORY_STYLES, default=defaults.MEMORY_STYLE,
+                   help="memories as flip-flop arrays with binary read multiplexers (flop), "
+                   "or standard-cell memories with a clock gate per word and decoded reads, "
+                   "of flip-flops (flop_gated) or latches (latch; the library needs a latch "
+                   f"cell); default {defaults.MEMORY_STYLE}")
 
 
 def _positive_float(text: str) -> float:

@@ -27,6 +27,10 @@ integrate-and-fire, the baseline twin of the energy comparison)."""
 CLOCK_GATE = "instance"
 """Clock-gate idle blocks with the library's gate (``instance``) rather than enables only."""
 
+MEMORY_STYLE = "flop"
+"""Memories as behavioural flip-flop arrays (``flop``), rather than standard-cell memories
+with per-word clock gates and decoded reads (``flop_gated``, ``latch``; sparrow.hw.memory)."""
+
 RTL_SIMULATOR = "icarus"
 """Simulator of RTL runs (Icarus or Verilator)."""
 

@@ -1,7 +1,7 @@
 """The hand-written files Sparrow reads at run time, and how templates are filled.
 
 The files live at the repository root, where the project's layout puts them: ``rtl/``
-(Verilog the generator instantiates: the clock gates), ``flows/`` (Yosys and OpenSTA
+(Verilog the generator instantiates: clock gates and latches), ``flows/`` (Yosys and OpenSTA
 templates) and ``constraints/`` (the SDC template). The package reaches them through
 ``sparrow/data/`` (links in a checkout, copies in an installed package), so an installed
 Sparrow finds them as well as a checkout does.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -49,11 +50,67 @@ def shared_path(*parts: str) -> Path:
     return (Path.cwd() / ".." / "shared").resolve().joinpath(*parts)
 
 
-CLOCK_GATE_MODULE = "sparrow_clock_gate"
+@dataclass(frozen=True)
+class CellWrapper:
+    """A Verilog module the generated core instantiates and synthesis maps to library cells:
+    a behavioural model for RTL simulation (``rtl/<module>.v``) and one version built from the
+    cells of each library (``rtl/<folder>/<cell library>.v``). ``needed_by`` names the
+    generator option that instantiates it, ``instead`` the option value that does without it,
+    and ``library_field`` the ``Library`` attribute (and library ``.toml`` field) that points
+    at a library's version, for messages."""
+
+    module: str
+    folder: str
+    what: str
+    needed_by: str
+    instead: str
+    library_field: str
+
+    @property
+    def behavioural(self) -> Path:
+        """The behavioural model, for RTL simulation only."""
+        return RTL_DIR / f"{self.module}.v"
+
+    def mapped(self, cell_library: str) -> Path:
+        """The version built from cells of ``cell_library`` (e.g. ``sky130_fd_sc_hd``), for
+        synthesis and gate-level simulation. Raises ``FileNotFoundError`` when Sparrow has
+        none for that library."""
+        path = RTL_DIR / self.folder / f"{cell_library}.v"
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        return path
+
+    def all_mapped(self) -> tuple[Path, ...]:
+        return tuple(sorted((RTL_DIR / self.folder).glob("*.v")))
+
+    def instantiated_in(self, verilog: str) -> bool:
+        """True when Verilog (or Yosys RTLIL) text instantiates the module."""
+        return re.search(rf"(^|[\s\\]){self.module}\s", verilog, re.M) is not None
+
+    def defined_in(self, verilog: str) -> bool:
+        """True when Verilog text defines the module (a model or a library's version)."""
+        return re.search(rf"^\s*module\s+\\?{self.module}\b", verilog, re.M) is not None
+
+
+CLOCK_GATE = CellWrapper("sparrow_clock_gate", "clock_gate", "clock gate", "clock_gate instance",
+                         "clock_gate none", "clock_gate_verilog")
+"""The clock gate (ports ``clk``, ``en``, ``gclk``): ``gclk = clk & en`` latched while clk
+is low."""
+
+LATCH = CellWrapper("sparrow_latch", "latch", "latch", "memory_style latch",
+                    "memory_style flop_gated", "latch_verilog")
+"""A transparent latch (ports ``en``, ``d``, ``q``): q follows d while en is high."""
+
+CELL_WRAPPERS = (CLOCK_GATE, LATCH)
+
+CLOCK_GATE_MODULE = CLOCK_GATE.module
 """Module name the generated core instantiates (ports ``clk``, ``en``, ``gclk``)."""
 
-BEHAVIOURAL_CLOCK_GATE = RTL_DIR / "sparrow_clock_gate.v"
+BEHAVIOURAL_CLOCK_GATE = CLOCK_GATE.behavioural
 """Behavioural latch + AND model of the clock gate, for RTL simulation only."""
+
+LATCH_MODULE = LATCH.module
+BEHAVIOURAL_LATCH = LATCH.behavioural
 
 CLOCK_GATE_OUTPUT_CELLS = ("sparrow_cg_and", "sparrow_cg_icg")
 """Instance names of the cell that drives ``gclk`` in every ``rtl/clock_gate/*.v``: one per
@@ -61,20 +118,14 @@ clock gate."""
 
 
 def mapped_clock_gate(cell_library: str) -> Path:
-    """The clock gate built from cells of ``cell_library`` (e.g. ``sky130_fd_sc_hd``), for
-    synthesis and gate-level simulation: ``rtl/clock_gate/<cell_library>.v``.
-
-    Raises ``FileNotFoundError`` when Sparrow has no mapped gate for that library.
-    """
-    path = RTL_DIR / "clock_gate" / f"{cell_library}.v"
-    if not path.is_file():
-        raise FileNotFoundError(path)
-    return path
+    """``CLOCK_GATE.mapped``: ``rtl/clock_gate/<cell_library>.v``."""
+    return CLOCK_GATE.mapped(cell_library)
 
 
-def mapped_clock_gates() -> tuple[Path, ...]:
-    """Every mapped clock gate (they shape synthesized netlists: part of fingerprints)."""
-    return tuple(sorted((RTL_DIR / "clock_gate").glob("*.v")))
+def mapped_cell_wrappers() -> tuple[Path, ...]:
+    """Every library's version of every wrapper (they shape synthesized netlists: part of
+    fingerprints)."""
+    return tuple(p for wrapper in CELL_WRAPPERS for p in wrapper.all_mapped())
 
 
 def is_clock_gate(instance: str) -> bool:

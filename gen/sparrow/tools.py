@@ -22,6 +22,7 @@ INSTALL_HINTS = {
     "sta": "sudo apt-get install opensta",
     "iverilog": "sudo apt-get install iverilog",
     "vvp": "sudo apt-get install iverilog",
+    "iverilog-vpi": "sudo apt-get install iverilog build-essential",
 }
 """How to get each tool on Debian 12 (./setup.sh installs them all)."""
 

@@ -68,15 +68,18 @@ def _config(args, timesteps: int):
               bias_bits=args.bias_bits,
               float_epochs=args.float_epochs, qat_epochs=args.qat_epochs, seed=args.seed,
               threads=args.threads, per_channel_theta=not args.per_layer_theta,
-              name=args.name, rr_features=args.rr, max_shift=args.max_shift,
+              name=args.name, aux_features=args.aux, max_shift=args.max_shift,
               noise_fraction=args.noise_fraction, snr_db=tuple(args.snr_db),
-              select=args.select, class_weight_power=args.class_weight_power)
+              gain_range=tuple(args.gain_range), morphology_dropout=args.morphology_dropout,
+              select=args.select, class_weight_power=args.class_weight_power,
+              score_offsets=tuple(args.score_offsets) if args.score_offsets else None)
     if args.records:
         kw["records"] = tuple(args.records)
     return TrainConfig(**kw)
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
+    from .data import AUX_FEATURES
     from .train import TrainConfig
     d = TrainConfig()
     _split_arg(p)
@@ -96,8 +99,10 @@ def _train_args(p: argparse.ArgumentParser) -> None:
                    help=f"torch CPU threads (default: {d.threads}; results depend on it)")
     p.add_argument("--records", nargs="+", metavar="REC",
                    help="only these records of the split (quick trials)")
-    p.add_argument("--rr", action="store_true",
-                   help="RR-interval features as an aux input at fc1 (sparrow.ecg.rr)")
+    p.add_argument("--aux", type=int, nargs="?", const=len(AUX_FEATURES), default=0,
+                   metavar="N", help=f"the first N beat features as an aux input at fc1: "
+                   f"{', '.join(AUX_FEATURES)} (sparrow.ecg.rr, sparrow.ecg.template; N "
+                   f"defaults to all {len(AUX_FEATURES)})")
     p.add_argument("--max-shift", type=int, default=d.max_shift, metavar="S",
                    help=f"shift augmentation: windows moved by -S..S samples (0..8; default "
                    f"{d.max_shift})")
@@ -107,8 +112,19 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snr-db", type=float, nargs=2, default=list(d.snr_db),
                    metavar=("LO", "HI"), help=f"SNR range of that noise in dB (default "
                    f"{d.snr_db[0]:g} {d.snr_db[1]:g})")
-    p.add_argument("--select", choices=("accuracy", "macro_f1"), default=d.select,
-                   help=f"validation score that picks the epoch (default {d.select})")
+    p.add_argument("--gain-range", type=float, nargs=2, default=list(d.gain_range),
+                   metavar=("LO", "HI"), help=f"amplitude augmentation: each training window "
+                   f"scaled by a gain log-uniform in LO..HI (default {d.gain_range[0]:g} "
+                   f"{d.gain_range[1]:g}: none)")
+    p.add_argument("--morphology-dropout", type=float, default=d.morphology_dropout,
+                   metavar="P", help=f"training only: dropout of probability P on the "
+                   f"morphology input of the aux layer (default {d.morphology_dropout:g})")
+    p.add_argument("--select", choices=("accuracy", "macro_f1", "last"), default=d.select,
+                   help=f"validation score that picks the epoch, or last: no validation "
+                   f"beats held out, the last epoch is kept (default {d.select})")
+    p.add_argument("--score-offsets", type=float, nargs=5, metavar=("N", "S", "V", "F", "Q"),
+                   help="class score offsets in logit units added to the output biases "
+                   "(as chosen by `sparrow ecg cv`)")
     p.add_argument("--class-weight-power", type=float, default=d.class_weight_power,
                    metavar="P", help=f"loss weight of class c: (n_max / n_c)^P (default "
                    f"{d.class_weight_power})")
@@ -176,6 +192,26 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_cv(args) -> int:
+    from .crossval import choose_offsets, cross_validate, write_cross_validation
+    config = _config(args, args.timesteps)
+    cv = cross_validate(config, args.folds, data_dir=args.data, cache_dir=args.cache_dir)
+    offsets = choose_offsets(cv.logits, cv.labels)
+    path = write_cross_validation(cv, offsets, args.out)
+    d = cv.to_dict(offsets)
+    for key, title in (("pooled_without_offsets", "without offsets"),
+                       ("pooled_with_offsets", "with offsets")):
+        t = d[key]["target_figures"]
+        print(f"out-of-fold, {title}: accuracy {t['accuracy'] * 100:.2f} %, S Se "
+              f"{t['S_se'] * 100:.1f} % +P {t['S_ppv'] * 100:.1f} %, V Se "
+              f"{t['V_se'] * 100:.1f} % +P {t['V_ppv'] * 100:.1f} %; N-S-V F1 "
+              f"{d[key]['nsv_f1'] * 100:.2f} %")
+    print("score offsets (logit units, N S V F Q): "
+          + " ".join(f"{o:g}" for o in offsets))
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from .report import write_example_metrics
     path = write_example_metrics(args.dir, args.out, data_dir=args.data,
@@ -191,22 +227,24 @@ def cmd_readme(args) -> int:
 
 
 def register_cli(subparsers) -> argparse.ArgumentParser:
-    """Add the ``ecg`` command group (data, train, evaluate, sweep, report) to ``subparsers``
-    (what ``ArgumentParser.add_subparsers()`` returns). Each leaf sets ``func``."""
+    """Add the ``ecg`` command group (data, train, cv, evaluate, sweep, report, readme) to
+    ``subparsers`` (what ``ArgumentParser.add_subparsers()`` returns). Each leaf sets
+    ``func``."""
     ecg = subparsers.add_parser("ecg", help="MIT-BIH ECG application: data, training, "
-                                "evaluation, T sweep", description=_DESCRIPTION)
+                                "cross-validation, evaluation, T sweep",
+                                description=_DESCRIPTION)
     add_subcommands(ecg.add_subparsers(dest="ecg_command", required=True,
                                        metavar="SUBCOMMAND"))
     ecg.set_defaults(prog="sparrow ecg")
     return ecg
 
 
-_DESCRIPTION = ("MIT-BIH beat classifier: data, training, evaluation with the golden model, "
-                "T sweep")
+_DESCRIPTION = ("MIT-BIH beat classifier: data, training, cross-validation by patient, "
+                "evaluation with the golden model, T sweep")
 
 
 def add_subcommands(sub) -> None:
-    """The leaves of the ``ecg`` group: data, train, evaluate, sweep, report."""
+    """The leaves of the ``ecg`` group: data, train, cv, evaluate, sweep, report, readme."""
 
     p = sub.add_parser("data", help="check, download and cache the MIT-BIH beats; print "
                        "class counts and split sizes")
@@ -224,6 +262,17 @@ def add_subcommands(sub) -> None:
                    help="descriptor to write (.toml or .json; weights and <stem>.train.json "
                    "beside it; default: runs/ecg/ecg.toml)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("cv", help="k-fold cross-validation by patient on the training "
+                       "records of the inter split: out-of-fold figures and class score "
+                       "offsets (needs torch)")
+    _common(p)
+    _train_args(p)
+    p.set_defaults(split="inter")
+    p.add_argument("--timesteps", type=int, default=15, help="T (default: 15)")
+    p.add_argument("--folds", type=int, default=5, help="folds (default: 5)")
+    p.add_argument("--out", required=True, help="cross-validation JSON to write")
+    p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="accuracy, Se, +P, confusion matrix, spike rate and "
                        "synaptic ops of a descriptor (golden model)")

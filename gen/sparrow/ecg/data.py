@@ -24,8 +24,10 @@ With the default ``shift = 3`` one step is 8 adu = 0.04 mV and the range is -5.1
 around the mean (over all 48 records fewer than 1 sample in a million clips). No other
 normalization happens anywhere: the network is trained on exactly these integers.
 
-Rhythm. Every beat also carries its RR-interval features (:mod:`sparrow.ecg.rr`), computed
-from the positions of all beat annotations of its record, and the raw ADC codes of a window
+Rhythm and template. Every beat also carries its RR-interval features (:mod:`sparrow.ecg.rr`),
+computed from the positions of all beat annotations of its record, its beat-to-template
+features (:mod:`sparrow.ecg.template`: distance to the running average of the record's
+regular beats), and the raw ADC codes of a window
 ``MARGIN`` samples wider on each side (for shift augmentation in training; codes past the
 record's ends repeat its first or last sample).
 
@@ -59,7 +61,8 @@ import numpy as np
 from ..errors import SparrowError
 from ..fileio import atomic_write
 from ..resources import shared_path
-from .rr import RR_FEATURES, rr_features
+from .rr import PRE_OVER_LOCAL, RR_FEATURES, rr_features
+from .template import TEMPLATE_FEATURES, template_features
 
 RECORDS = (
     "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "111", "112",
@@ -99,7 +102,9 @@ INTRA_TEST_FRACTION = 0.2
 INTRA_SEED = 20240606
 
 PHYSIONET_URL = "https://physionet.org/content/mitdb/1.0.0/"
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
+# The aux vector of every beat: its RR features, then its beat-to-template features.
+AUX_FEATURES = RR_FEATURES + TEMPLATE_FEATURES
 DEFAULT_DATA_DIR = shared_path("data", "mitdb")
 
 
@@ -109,9 +114,10 @@ class BeatSet:
 
     ``x``: (N, 1, 180) int8 quantized samples (the model input); ``y``: (N,) int64 AAMI class
     index into :data:`CLASSES`; ``record``: (N,) int64 record number; ``sample``: (N,) int64
-    sample index (at 360 Hz) of the R peak in its record; ``aux``: (N, 6) int64 RR-interval
-    features (:mod:`sparrow.ecg.rr`); ``raw``: (N, 180 + 2 * MARGIN) int16 ADC codes of the
-    window widened by ``MARGIN`` samples on each side.
+    sample index (at 360 Hz) of the R peak in its record; ``aux``: (N, 11) int64 features
+    :data:`AUX_FEATURES`, the RR-interval features (:mod:`sparrow.ecg.rr`) then the
+    beat-to-template features (:mod:`sparrow.ecg.template`); ``raw``: (N, 180 + 2 * MARGIN)
+    int16 ADC codes of the window widened by ``MARGIN`` samples on each side.
     """
 
     x: np.ndarray
@@ -336,15 +342,32 @@ def wide_windows(adc: np.ndarray, r_peaks: np.ndarray, margin: int = MARGIN) -> 
 def beats_at(adc: np.ndarray, r_peaks: np.ndarray, labels: np.ndarray, record: int,
              shift: int = DEFAULT_SHIFT) -> BeatSet:
     """Beats of one record at the R peaks ``r_peaks`` (annotated or detected, increasing):
-    RR features from all of them; windows, quantized, for those whose window fits."""
+    RR features from all of them; windows, quantized, for those whose window fits, and
+    their template features (the template runs over these beats in order)."""
     r = np.asarray(r_peaks, dtype=np.int64)
     aux = rr_features(r)
     fits = (r >= WINDOW_BEFORE) & (r + WINDOW_AFTER <= len(adc))
     r, labels, aux = r[fits], np.asarray(labels, dtype=np.int64)[fits], aux[fits]
     raw = wide_windows(adc, r)
     x = quantize_windows(raw[:, MARGIN:MARGIN + WINDOW], shift)[:, None, :]
+    aux = np.concatenate([aux, template_features(x[:, 0], aux[:, PRE_OVER_LOCAL])], axis=1)
     return BeatSet(x=x, y=labels, record=np.full(len(r), record, dtype=np.int64), sample=r,
                    aux=aux, raw=raw)
+
+
+def with_windows(beats: BeatSet, x: np.ndarray) -> BeatSet:
+    """``beats`` with the quantized windows ``x`` (N, 1, 180) instead of theirs (as a front
+    end would see them with a shifted fiducial point or a noisy signal) and their template
+    features recomputed from those windows, record by record in the beats' order. That is
+    the front end's computation when ``beats`` holds every beat of its records that has a
+    window (as the inter-patient test part does); for a subset of a record it is not."""
+    aux = beats.aux.copy()
+    rr = len(RR_FEATURES)
+    for r in np.unique(beats.record):
+        m = beats.record == r
+        aux[m, rr:] = template_features(x[m, 0], aux[m, PRE_OVER_LOCAL])
+    return BeatSet(x=np.asarray(x, dtype=np.int8), y=beats.y, record=beats.record,
+                   sample=beats.sample, aux=aux, raw=beats.raw)
 
 
 def segment(signal: RecordSignal, shift: int = DEFAULT_SHIFT) -> BeatSet:
@@ -371,7 +394,7 @@ def _record_key(data_dir: Path, name: str, shift: int) -> str:
     h = hashlib.sha256()
     params = {"version": _CACHE_VERSION, "lead": LEAD, "before": WINDOW_BEFORE,
               "after": WINDOW_AFTER, "margin": MARGIN, "shift": shift, "classes": AAMI_SYMBOLS,
-              "rr": RR_FEATURES}
+              "aux": AUX_FEATURES}
     h.update(json.dumps(params, sort_keys=True).encode())
     for ext in (".hea", ".dat", ".atr"):
         h.update(ext.encode())
@@ -483,6 +506,29 @@ def validation_mask(split: str, train: BeatSet, *, fraction: float = 0.1,
         idx = np.flatnonzero(train.y == c)
         mask[rng.permutation(idx)[:int(round(fraction * len(idx)))]] = True
     return mask
+
+
+def patient_folds(beats: BeatSet, k: int) -> dict[int, int]:
+    """Fold (0..k-1) of each record of ``beats``, for k-fold cross-validation by patient.
+
+    The records are ordered by their beat counts of the rare classes first (S, then V, F,
+    N, most first; record number on a tie) and dealt to the folds in a snake order (0, 1,
+    .., k-1, k-1, .., 0, 0, 1, ..), so every fold gets some of the S-rich and V-rich
+    patients and the fold sizes differ by at most one record."""
+    records = np.unique(beats.record)
+    if not 2 <= k <= len(records):
+        raise SparrowError(f"cross-validation needs 2..{len(records)} folds (one record at "
+                           f"least per fold), got {k}")
+    counts = np.array([np.bincount(beats.y[beats.record == r], minlength=len(CLASSES))
+                       for r in records])
+    order = sorted(range(len(records)), key=lambda i: (-counts[i, 1], -counts[i, 2],
+                                                       -counts[i, 3], -counts[i, 0],
+                                                       records[i]))
+    folds = {}
+    for n, i in enumerate(order):
+        f = n % (2 * k)
+        folds[int(records[i])] = f if f < k else 2 * k - 1 - f
+    return folds
 
 
 def load_split(split: str, data_dir: str | os.PathLike | None = None, *,

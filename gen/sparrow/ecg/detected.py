@@ -22,6 +22,7 @@ from ..errors import SparrowError
 from ..model import Model, run
 from .data import (CLASSES, DEFAULT_SHIFT, DS2, beats_at, beat_labels, load_split, read_record,
                    resolve_data_dir, split_records)
+from .evaluate import beat_aux
 from .matching import DetectionScore, gross, match_beats
 from .metrics import ClassReport, class_report
 from .qrs import detect_qrs
@@ -92,8 +93,7 @@ def evaluate_detected(model: Model, split: str, *, data_dir=None, cache_dir=None
         unclassified += int(det_test.sum() - det_test[kept].sum())
         if len(beats) == 0:
             continue
-        pred = run(model, beats.x, aux=beats.aux if model.aux_input is not None else None
-                   ).predictions
+        pred = run(model, beats.x, aux=beat_aux(model, beats)).predictions
         scored = det_test[kept]
         labels_all.append(beats.y[scored])
         preds_all.append(pred[scored])

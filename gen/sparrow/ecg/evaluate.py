@@ -25,8 +25,8 @@ import numpy as np
 from ..errors import SparrowError
 from ..model import Model, load_model, run
 from ..fileio import atomic_write
-from .data import CLASSES, WINDOW, BeatSet, load_split
-from .rr import RR_BITS, RR_FEATURES
+from .data import AUX_FEATURES, CLASSES, WINDOW, BeatSet, load_split
+from .rr import RR_BITS
 from .metrics import ClassReport, class_report, format_report
 
 _BATCH = 2048   # beats per golden-model call: bounds the memory of the stored activations
@@ -76,16 +76,19 @@ def check_ecg_model(model: Model) -> None:
         raise SparrowError(f"model {model.name}: must have {len(CLASSES)} class scores "
                            f"({', '.join(CLASSES)}), got {model.num_classes}")
     aux = model.aux_input
-    if aux is not None and (aux.features, aux.bits, aux.signed) != (len(RR_FEATURES), RR_BITS,
-                                                                    False):
-        raise SparrowError(f"model {model.name}: its aux input must be the {len(RR_FEATURES)} "
-                           f"RR features ({RR_BITS}-bit unsigned, sparrow.ecg.rr), got "
-                           f"{aux.features} values of {aux.bits}-bit")
+    if aux is not None and not (aux.features <= len(AUX_FEATURES) and aux.bits == RR_BITS
+                                and not aux.signed):
+        raise SparrowError(f"model {model.name}: its aux input must be the first 1.."
+                           f"{len(AUX_FEATURES)} beat features ({', '.join(AUX_FEATURES)}; "
+                           f"{RR_BITS}-bit unsigned), got {aux.features} values of "
+                           f"{aux.bits}-bit {'signed' if aux.signed else 'unsigned'}")
 
 
 def beat_aux(model: Model, beats: BeatSet) -> np.ndarray | None:
-    """The aux input ``model`` takes for ``beats``: their RR features, or None."""
-    return beats.aux if model.aux_input is not None else None
+    """The aux input ``model`` takes for ``beats``: the first ``aux_input.features`` of their
+    aux features (:data:`~sparrow.ecg.data.AUX_FEATURES`; the checked-in intra-patient
+    model takes the first 6, its RR features of the time), or None."""
+    return None if model.aux_input is None else beats.aux[:, :model.aux_input.features]
 
 
 def evaluate_beats(model: Model, beats: BeatSet, split: str = "") -> Evaluation:

@@ -81,6 +81,30 @@ class ClassReport:
         }
 
 
+# Inter-patient targets (fractions): accuracy, S and V sensitivity and positive predictivity.
+TARGETS = {"accuracy": 0.92, "S_se": 0.60, "S_ppv": 0.40, "V_se": 0.85, "V_ppv": 0.85}
+
+
+def target_figures(report: ClassReport) -> dict[str, float]:
+    """The figures of :data:`TARGETS` in ``report`` (an undefined +P counts as 0)."""
+    s, v = CLASSES.index("S"), CLASSES.index("V")
+    se, ppv = np.nan_to_num(report.se), np.nan_to_num(report.ppv)
+    return {"accuracy": report.accuracy, "S_se": float(se[s]), "S_ppv": float(ppv[s]),
+            "V_se": float(se[v]), "V_ppv": float(ppv[v])}
+
+
+def target_margin(report: ClassReport) -> float:
+    """min over the targets of figure / target: >= 1 when every target is met."""
+    figures = target_figures(report)
+    return min(figures[k] / t for k, t in TARGETS.items())
+
+
+def nsv_f1(report: ClassReport) -> float:
+    """Mean F1 of the classes N, S and V (a class with no beat and no prediction counts 0)."""
+    f1 = np.nan_to_num(report.f1)
+    return float(np.mean([f1[CLASSES.index(c)] for c in ("N", "S", "V")]))
+
+
 def class_report(labels: np.ndarray, predictions: np.ndarray,
                  classes: tuple[str, ...] = CLASSES) -> ClassReport:
     """Confusion matrix of integer ``labels`` vs ``predictions`` (both (N,), 0..len-1)."""

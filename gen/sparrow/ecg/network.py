@@ -98,6 +98,9 @@ class SSFNet(nn.Module):
         self.weight_bits = 8
         self.bias_bits = 16
         self.per_channel = True
+        # Training only: dropout on the morphology input of the aux layer, so that the
+        # network cannot lean on the beat's shape alone where the aux features tell.
+        self.morphology_dropout = 0.0
 
     # -----------------------------------------------------------------------------------------
     # Float phase
@@ -179,6 +182,13 @@ class SSFNet(nn.Module):
             round_ste(w_aux / scale[:, None]), -w_max - 1, w_max)
         return w_int, b_int, scale, theta, aux_int
 
+    @torch.no_grad()
+    def output_scale(self) -> float:
+        """Logit value of one integer score unit of the output layer (quantization-aware
+        phase): the integer scores times this are the logits the loss sees."""
+        out = next(layer for layer in self.skeleton.layers if layer.is_output)
+        return float(self.quantized(out)[2][0])
+
     # -----------------------------------------------------------------------------------------
 
     def forward(self, x: torch.Tensor, aux: torch.Tensor | None = None) -> torch.Tensor:
@@ -190,6 +200,8 @@ class SSFNet(nn.Module):
                 a = F.max_pool1d(a, layer.kernel, layer.stride)
                 continue
             i = self._slot[layer.index]
+            if layer.has_aux and self.training and self.morphology_dropout:
+                a = F.dropout(a, self.morphology_dropout)
             if self.timesteps is None:
                 v = _linear_op(layer, a, self.weights[i], self.biases[i], aux,
                                self._aux_float())

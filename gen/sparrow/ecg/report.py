@@ -5,7 +5,9 @@ records, the T sweep, and the training logs.
 
 The folder's models are found by name: ``ecg.toml`` (intra48, the hardware flow's model),
 ``ecg_ds1.toml`` (inter), ``ecg_rr.toml`` (intra, RR features), ``ecg_rr_ds1.toml`` (inter,
-RR features); ``sweep/sweep.json`` if present.
+RR features); ``sweep/sweep.json`` if present; the cross-validation results of the recipes
+tried for the inter-patient model, ``cv/*.json`` (written by ``sparrow ecg cv``), if
+present.
 """
 
 from __future__ import annotations
@@ -20,20 +22,17 @@ from ..errors import SparrowError
 from ..fileio import atomic_write
 from ..model import Model, load_model, run
 from . import data
-from .augment import add_noise, shifted_windows
+from .augment import robustness_windows, shifted_windows
 from .detected import evaluate_detected
 from .evaluate import beat_aux, evaluate_beats
 from .matching import DetectionScore, gross, match_beats
 from .metrics import class_report
 from .qrs import detect_qrs
-from .rr import RR_BITS, RR_FEATURES
+from .rr import RR_BITS
 
 # (file stem, split, evaluated on detected beats too)
 EXAMPLE_MODELS = (("ecg_rr", "intra", True), ("ecg_rr_ds1", "inter", True),
                   ("ecg", "intra48", False), ("ecg_ds1", "inter", False))
-ROBUSTNESS_SHIFTS = (-3, 3)          # samples (8.3 ms)
-ROBUSTNESS_SNR_DB = 20.0
-ROBUSTNESS_SEED = 0
 
 
 def _training_log(model_path: Path) -> dict | None:
@@ -51,20 +50,19 @@ def _training_log(model_path: Path) -> dict | None:
 
 
 def robustness(model: Model, test: data.BeatSet) -> dict:
-    """Accuracy (fractions) on the test beats as segmented, with the window shifted by each
-    of ROBUSTNESS_SHIFTS samples, and with white noise at ROBUSTNESS_SNR_DB (seeded)."""
-    aux = beat_aux(model, test)
+    """Accuracy (fractions) on the test beats as segmented and under each perturbation of
+    :func:`~sparrow.ecg.augment.robustness_windows` (window shifts, seeded white noise). The
+    template features follow the perturbed windows (:func:`~sparrow.ecg.data.with_windows`);
+    the RR features do not change (the beat positions do not)."""
 
     def accuracy(windows: np.ndarray) -> float:
-        x = data.quantize_windows(windows)[:, None, :]
-        return float(np.mean(run(model, x, aux=aux).predictions == test.y))
+        beats = data.with_windows(test, data.quantize_windows(windows)[:, None, :])
+        return float(np.mean(run(model, beats.x, aux=beat_aux(model, beats)).predictions
+                             == test.y))
     base = accuracy(shifted_windows(test.raw, 0))
     out = {"accuracy": round(base, 6), "shift": {}, "noise": {}}
-    for s in ROBUSTNESS_SHIFTS:
-        out["shift"][str(s)] = round(accuracy(shifted_windows(test.raw, s)), 6)
-    rng = np.random.default_rng(ROBUSTNESS_SEED)
-    noisy = add_noise(shifted_windows(test.raw, 0), ROBUSTNESS_SNR_DB, rng)
-    out["noise"][f"{ROBUSTNESS_SNR_DB:g}dB"] = round(accuracy(noisy), 6)
+    for (kind, key), windows in robustness_windows(test.raw).items():
+        out[kind][key] = round(accuracy(windows), 6)
     out["worst_drop_points"] = round(
         100 * (base - min(list(out["shift"].values()) + list(out["noise"].values()))), 3)
     return out
@@ -84,6 +82,32 @@ def detector_scores(data_dir=None) -> dict:
                       "matching within 150 ms, VF episodes not scored, whole records"}
 
 
+def _pooled(d: dict) -> dict:
+    return {k: d[k] for k in ("beats", "target_figures", "nsv_f1", "target_margin")}
+
+
+def cross_validation_summaries(folder: Path) -> list[dict]:
+    """The pooled out-of-fold figures of every ``<folder>/*.json`` of ``sparrow ecg cv``
+    (sorted by file name): recipe (without its layer list), folds, target figures without
+    and with the chosen offsets, robustness where computed."""
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            cv = json.loads(path.read_text())
+            config = {k: v for k, v in cv["config"].items() if k != "layers"}
+            out.append({"file": f"{folder.name}/{path.name}", "config": config,
+                        "folds": cv["folds"],
+                        "fold_records": [f["records"] for f in cv["per_fold_with_offsets"]],
+                        "score_offsets": cv["score_offsets"],
+                        "without_offsets": _pooled(cv["pooled_without_offsets"]),
+                        "with_offsets": _pooled(cv["pooled_with_offsets"]),
+                        "robustness_with_offsets": cv.get("robustness_with_offsets") or None})
+        except (OSError, json.JSONDecodeError, KeyError) as e:
+            raise SparrowError(f"cross-validation file {path} is unreadable ({e}); rewrite it "
+                               f"with `python -m sparrow.ecg cv --out {path}`") from None
+    return out
+
+
 def example_metrics(folder: str | os.PathLike, *, data_dir=None, cache_dir=None) -> dict:
     """Everything examples/ecg/README.md reports, as one JSON-ready dict (fractions 0..1)."""
     folder = Path(folder)
@@ -97,8 +121,9 @@ def example_metrics(folder: str | os.PathLike, *, data_dir=None, cache_dir=None)
                  "sample_rate_hz": data.SAMPLE_RATE_HZ,
                  "quantization": f"clamp((adc - floor(sum(adc)/{data.WINDOW})) >> "
                                  f"{data.DEFAULT_SHIFT}, -128, 127)",
-                 "rr_features": {"names": list(RR_FEATURES), "bits": RR_BITS,
-                                 "signed": False, "source": "sparrow.ecg.rr"},
+                 "aux_features": {"names": list(data.AUX_FEATURES), "bits": RR_BITS,
+                                  "signed": False,
+                                  "source": "sparrow.ecg.rr, sparrow.ecg.template"},
                  "splits": dict(data.SPLIT_LABELS),
                  "validation_records_inter": list(data.VALIDATION_RECORDS)},
         "models": {},
@@ -123,6 +148,9 @@ def example_metrics(folder: str | os.PathLike, *, data_dir=None, cache_dir=None)
         raise SparrowError(f"{folder} holds none of the example models "
                            f"({', '.join(s + '.toml' for s, _, _ in EXAMPLE_MODELS)})")
     out["detector"] = detector_scores(data_dir)
+    cv = cross_validation_summaries(folder / "cv")
+    if cv:
+        out["cross_validation"] = cv
     sweep = folder / "sweep" / "sweep.json"
     if sweep.is_file():
         try:

@@ -4,8 +4,9 @@ Variable names follow LibreLane's documented configuration (``DESIGN_NAME``,
 ``VERILOG_FILES``, ``CLOCK_PORT``, ``CLOCK_PERIOD`` in ns, ``PDK``, ``STD_CELL_LIBRARY``,
 ``PNR_SDC_FILE``, ``SIGNOFF_SDC_FILE``, ``FP_CORE_UTIL`` in %); file paths are written as
 ``dir::<path relative to the config>`` so the folder can be moved as a whole. Where the
-design instantiates ``sparrow_clock_gate``, the gate mapped to the chosen cell library
-(``rtl/clock_gate/<library>.v``) is added to ``VERILOG_FILES``, as in Sparrow's own synthesis.
+design instantiates ``sparrow_clock_gate`` or ``sparrow_latch``, the version built from the
+chosen cell library (``rtl/clock_gate/<library>.v``, ``rtl/latch/<library>.v``) is added to
+``VERILOG_FILES``, as in Sparrow's own synthesis.
 """
 
 from __future__ import annotations
@@ -19,22 +20,21 @@ from pathlib import Path
 from .. import defaults
 from ..errors import SparrowError
 from ..fileio import atomic_write_text
-from ..resources import CLOCK_GATE_MODULE, mapped_clock_gate
+from ..resources import CELL_WRAPPERS
 from .sdc import render_sdc
 
 _IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
-_INSTANTIATES_GATE = re.compile(rf"^\s*{CLOCK_GATE_MODULE}\b", re.M)
-_DEFINES_GATE = re.compile(rf"^\s*module\s+{CLOCK_GATE_MODULE}\b", re.M)
 
 
 def _dir_path(path: Path, config_dir: Path) -> str:
     return "dir::" + os.path.relpath(path.resolve(), config_dir.resolve())
 
 
-def _needs_clock_gate(files: Sequence[Path]) -> bool:
+def _needed_wrappers(files: Sequence[Path]):
+    """The cell wrappers the files instantiate and do not define."""
     texts = [f.read_text(errors="replace") for f in files]
-    return (any(_INSTANTIATES_GATE.search(t) for t in texts)
-            and not any(_DEFINES_GATE.search(t) for t in texts))
+    return [w for w in CELL_WRAPPERS if any(w.instantiated_in(t) for t in texts)
+            and not any(w.defined_in(t) for t in texts)]
 
 
 def librelane_config(*, design_name: str, verilog_files: Sequence[str | os.PathLike],
@@ -46,7 +46,7 @@ def librelane_config(*, design_name: str, verilog_files: Sequence[str | os.PathL
     """The configuration dictionary (not written). ``extra`` adds or overrides variables.
 
     Raises ``SparrowError`` for a design name that is not an identifier, a missing Verilog
-    file, or a design that needs a clock gate for a library Sparrow has none for.
+    file, or a design that needs a clock gate or latch for a library Sparrow has none for.
     """
     if not _IDENTIFIER.fullmatch(design_name):
         raise SparrowError(f"design name {design_name!r} is not a valid identifier "
@@ -60,14 +60,14 @@ def librelane_config(*, design_name: str, verilog_files: Sequence[str | os.PathL
     for f in files:
         if not f.is_file():
             raise SparrowError(f"Verilog file {f} not found")
-    if _needs_clock_gate(files):
+    for wrapper in _needed_wrappers(files):
         try:
-            files.append(mapped_clock_gate(std_cell_library))
+            files.append(wrapper.mapped(std_cell_library))
         except FileNotFoundError:
             raise SparrowError(
-                f"the design instantiates {CLOCK_GATE_MODULE} but Sparrow has no clock gate "
-                f"for cell library {std_cell_library} (rtl/clock_gate/{std_cell_library}.v)"
-            ) from None
+                f"the design instantiates {wrapper.module} but Sparrow has no {wrapper.what} "
+                f"for cell library {std_cell_library} "
+                f"(rtl/{wrapper.folder}/{std_cell_library}.v)") from None
     sdc = _dir_path(Path(sdc_file), config_dir)
     config: dict[str, object] = {
         "DESIGN_NAME": design_name,

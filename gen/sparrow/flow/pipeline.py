@@ -12,9 +12,11 @@ import numpy as np
 from .. import defaults
 from ..fileio import atomic_write_bytes
 from ..hw.generate import top_name
+from ..library import get_library
 from ..model import load_model
 from ..model.descriptor import descriptor_files
 from ..model.golden import check_input
+from ..resources import LATCH
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from .lock import run_folder_lock
 from .progress import Progress
@@ -34,6 +36,7 @@ class FlowOptions:
     mode: str = defaults.HW_MODE
     zero_skip: bool = defaults.ZERO_SKIP
     variant: str = defaults.VARIANT
+    memory_style: str = defaults.MEMORY_STYLE
     library: str = defaults.LIBRARY
     clock_period_ns: float = defaults.CLOCK_PERIOD_NS
     rtl_simulator: str = defaults.RTL_SIMULATOR
@@ -41,14 +44,17 @@ class FlowOptions:
     repair: bool = True
     max_fanout: int = DEFAULT_MAX_FANOUT
     strict: bool = False
+    keep_vcd: bool = False
 
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
                 "ZERO_SKIP": self.zero_skip, "VARIANT": self.variant,
+                "MEMORY_STYLE": self.memory_style,
                 "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
                 "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,
-                "MAX_FANOUT": self.max_fanout, "STRICT": self.strict}
+                "MAX_FANOUT": self.max_fanout, "STRICT": self.strict,
+                "GATESIM_KEEP_VCD": self.keep_vcd}
 
 
 def build_flow(design_name: str, options: FlowOptions = FlowOptions()) -> SequentialFlow:
@@ -66,6 +72,9 @@ def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: 
     in ``run_dir``; return the final state. Only one flow at a time may use a run folder."""
     model = load_model(descriptor)
     x = check_input(model, inputs)
+    if options.memory_style == "latch":
+        # Before minutes of generation and simulation: synthesis would refuse it.
+        get_library(options.library).wrapper_verilog(LATCH, asked_by="flow")
     run_dir = Path(run_dir)
     progress = progress or Progress()
     flow = build_flow(top_name(model), options)

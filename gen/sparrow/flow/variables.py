@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import defaults
 from ..hw.clock_gate import STYLES
+from ..hw.memory import MEMORY_STYLES
 from ..hw.plan import MODES, VARIANTS
 from ..sim.simulators import SIMULATORS
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
@@ -49,6 +50,10 @@ VARIANT = ConfigVar("VARIANT", str, defaults.VARIANT,
                      "integrate-and-fire, the baseline twin)", choices=VARIANTS)
 CLOCK_GATE = ConfigVar("CLOCK_GATE", str, defaults.CLOCK_GATE, "clock gating of idle blocks",
                        choices=STYLES)
+MEMORY_STYLE = ConfigVar("MEMORY_STYLE", str, defaults.MEMORY_STYLE,
+                         "how the memories are built: flip-flop arrays (flop) or standard-cell "
+                         "memories with per-word clock gates and decoded reads (flop_gated, "
+                         "latch)", choices=MEMORY_STYLES)
 
 SYNTH_HIERARCHY = ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
                             "keep_names (cells named after their block) or flatten (flatten "
@@ -58,6 +63,10 @@ SYNTH_TIE_CONSTANTS = ConfigVar("SYNTH_TIE_CONSTANTS", bool, False,
 SYNTH_MAX_FANOUT = ConfigVar("SYNTH_MAX_FANOUT", int, defaults.MAX_FANOUT,
                              "most sinks per net after ABC's buffering")
 
+GATESIM_KEEP_VCD = ConfigVar("GATESIM_KEEP_VCD", bool, False,
+                             "also write the gate-level VCD (every net, whole run) beside the "
+                             "toggle counts: about 150 MB and twice the simulation time for one "
+                             "ECG beat")
 RTL_SIMULATOR = ConfigVar("RTL_SIMULATOR", str, defaults.RTL_SIMULATOR, "RTL simulator",
                           choices=SIMULATORS)
 INFERENCE_RATE = ConfigVar("INFERENCE_RATE", float, defaults.INFERENCE_RATE_HZ,

@@ -7,8 +7,9 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In
 from amaranth.utils import ceil_log2
 
-from .memory import SparrowMemory
-from .params import check_positive_int
+from .clock_gate import STYLES as CLOCK_GATE_STYLES
+from .memory import MEMORY_STYLES, SparrowMemory
+from .params import check_choice, check_positive_int
 from .ports import ReadPortSignature, WritePortSignature
 
 
@@ -19,13 +20,17 @@ class ActivationBuffers(wiring.Component):
     ``read_bank`` reads word ``read.addr``; one clock later ``read.data`` holds it. Write: at
     the clock edge of a cycle with ``write.en``, word ``write.addr`` of bank ``write_bank``
     takes ``write.data``. Each bank's storage can be clocked by its own gated domain
-    (``write_domains``).
+    (``write_domains``). ``memory_style`` and ``clock_gate``: how the banks are built
+    (``SparrowMemory``).
     """
 
     def __init__(self, *, lanes: int, count_bits: int, words: tuple[int, int],
-                 write_domains: tuple[str, str] = ("sync", "sync")):
+                 write_domains: tuple[str, str] = ("sync", "sync"), memory_style: str = "flop",
+                 clock_gate: str = "instance"):
         check_positive_int("lanes", lanes)
         check_positive_int("count_bits", count_bits)
+        check_choice("memory_style", memory_style, MEMORY_STYLES)
+        check_choice("clock_gate", clock_gate, CLOCK_GATE_STYLES)
         if len(words) != 2 or len(write_domains) != 2:
             raise ValueError(f"two banks expected, got words {words!r} and write_domains "
                              f"{write_domains!r}")
@@ -33,6 +38,7 @@ class ActivationBuffers(wiring.Component):
             check_positive_int("words", word_count)
         self._lanes, self._count_bits, self._words = lanes, count_bits, tuple(words)
         self._write_domains = tuple(write_domains)
+        self._memory_style, self._clock_gate = memory_style, clock_gate
         addr = max(1, ceil_log2(max(words)))
         layout = data.ArrayLayout(unsigned(count_bits), lanes)
         super().__init__({
@@ -56,7 +62,8 @@ class ActivationBuffers(wiring.Component):
         width = self._lanes * self._count_bits
         banks = []
         for i, depth in enumerate(self._words):
-            bank = SparrowMemory(width=width, depth=depth, write_domain=self._write_domains[i])
+            bank = SparrowMemory(width=width, depth=depth, write_domain=self._write_domains[i],
+                                 style=self._memory_style, clock_gate=self._clock_gate)
             m.submodules[f"act{i}"] = bank
             banks.append(bank)
             m.d.comb += [

@@ -25,17 +25,20 @@ from .params import check_choice
 STYLES = ("instance", "none")
 
 
-def gated_domain(m: Module, name: str, enable, style: str, parent: str = "sync") -> str:
+def gated_domain(m: Module, name: str, enable, style: str, *, parent: str = "sync",
+                 reset_less: bool = False) -> str:
     """Create domain ``name`` clocked by ``parent``'s clock gated by ``enable``; return its
-    name (``parent`` for style ``none``). A domain gated inside a gated one (``parent``) sees
-    no clock while either gate is closed. The domain shares ``sync``'s reset, so ``enable``
-    must be high during reset for the reset to reach its flops."""
+    name (``parent`` for style ``none``). The domain shares ``parent``'s reset, so ``enable``
+    must be high during reset for the reset to reach its flops; ``reset_less``: a domain
+    without reset (storage that no reset clears). Gates nest: a domain gated from a gated
+    ``parent`` sees a clock edge only where both enables were high."""
     check_choice("clock gate style", style, STYLES)
     if style == "none":
         return parent
-    cd = ClockDomain(name, local=True)
+    cd = ClockDomain(name, local=True, reset_less=reset_less)
     m.domains += cd
-    m.d.comb += cd.rst.eq(ResetSignal("sync"))
+    if not reset_less:
+        m.d.comb += cd.rst.eq(ResetSignal(parent))
     m.submodules[f"{name}_clock_gate"] = Instance(
         CLOCK_GATE_MODULE, i_clk=ClockSignal(parent), i_en=enable, o_gclk=cd.clk)
     return name

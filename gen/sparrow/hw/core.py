@@ -196,9 +196,10 @@ class SparrowCore(wiring.Component):
             accumulator_bits=plan.accumulator_bits, count_bits=plan.activation_bits))
         m.submodules.activations = acts = to_core(ActivationBuffers(
             lanes=p, count_bits=plan.activation_bits, words=plan.act_words,
-            write_domains=act_domains))
+            write_domains=act_domains, memory_style=plan.memory_style, clock_gate=style))
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
-            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain))
+            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
+            style=plan.memory_style, clock_gate=style))
         m.submodules.argmax = argmax = DomainRenamer(gated("argmax", out_en))(ArgmaxUnit(
             lanes=p, score_bits=plan.score_bits, index_bits=plan.class_bits))
 

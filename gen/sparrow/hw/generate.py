@@ -17,7 +17,8 @@ from amaranth.back import verilog
 
 from .. import defaults
 from ..export import write_librelane_config
-from ..resources import BEHAVIOURAL_CLOCK_GATE, CLOCK_GATE_MODULE
+from ..errors import SparrowError
+from ..resources import CLOCK_GATE, LATCH
 from ..model.descriptor import Model
 from .core import SparrowCore
 from .if_core import IfCore
@@ -39,30 +40,33 @@ class GeneratedDesign:
     manifest: Path
     sdc: Path
     librelane_config: Path
+    latch: Path | None = None    # behavioural latch for RTL simulation (latch memories)
 
     @property
     def rtl_sources(self) -> list[Path]:
         """Verilog files for RTL simulation, in dependency order."""
-        return ([self.clock_gate] if self.clock_gate else []) + [self.verilog]
+        return [p for p in (self.clock_gate, self.latch) if p] + [self.verilog]
 
 
 def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
     """The ``GeneratedDesign`` that ``generate`` wrote into ``directory`` for ``model`` (the
-    plan is derived again from the manifest's lanes, mode and variant)."""
+    plan is derived again from the manifest's lanes, mode, variant and memory style)."""
     out = Path(directory)
     try:
         manifest = json.loads((out / "manifest.json").read_text())
         top, files = manifest["top"], manifest["files"]
         plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"],
                          zero_skip=manifest["zero_skip"],
-                         variant=manifest.get("variant", defaults.VARIANT))
+                         variant=manifest.get("variant", defaults.VARIANT),
+                         memory_style=manifest.get("memory_style", "flop"))
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{out} does not hold a generated design ({e})") from None
     return GeneratedDesign(
         plan=plan, top=top, directory=out, verilog=out / files["verilog"],
         clock_gate=out / files["clock_gate"] if files["clock_gate"] else None,
         manifest=out / "manifest.json", sdc=out / files["sdc"],
-        librelane_config=out / files["librelane_config"])
+        librelane_config=out / files["librelane_config"],
+        latch=out / files["latch"] if files.get("latch") else None)
 
 
 def top_name(model: Model) -> str:
@@ -109,14 +113,23 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
              mode: str = defaults.HW_MODE, zero_skip: bool = defaults.ZERO_SKIP,
              variant: str = defaults.VARIANT,
              clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
-             clock_gate: str = defaults.CLOCK_GATE) -> GeneratedDesign:
+             clock_gate: str = defaults.CLOCK_GATE,
+             memory_style: str = defaults.MEMORY_STYLE) -> GeneratedDesign:
     """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
 
-    Raises :class:`~sparrow.hw.plan.HardwareLimitError` if the model is beyond the limits.
+    Raises :class:`~sparrow.hw.plan.HardwareLimitError` if the model is beyond the limits,
+    ``SparrowError`` for a latch memory without clock gates.
     """
     if not clock_period_ns > 0:
         raise ValueError(f"clock period must be positive, got {clock_period_ns} ns")
-    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip, variant=variant)
+    if memory_style == "latch" and clock_gate == "none":
+        # Its words are written by gated clock pulses; without gates the core would hold the
+        # simulation model (falling-edge flip-flops), not latches.
+        raise SparrowError("memory_style latch needs clock gates (clock_gate instance): its "
+                           "words are written by per-word gated clock pulses; with clock_gate "
+                           "none use memory_style flop_gated or flop")
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip, variant=variant,
+                     memory_style=memory_style)
     top = top_name(model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,16 +139,20 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
     staging = Path(tempfile.mkdtemp(prefix=".generate.", dir=out))
     try:
         (staging / f"{top}.v").write_text(text)
-        gate = None
-        if clock_gate == "instance":
-            gate = staging / f"{CLOCK_GATE_MODULE}.v"
-            shutil.copyfile(BEHAVIOURAL_CLOCK_GATE, gate)
+        models = {}     # behavioural models of the cell wrappers the core instantiates
+        for key, wrapper, used in (("clock_gate", CLOCK_GATE, clock_gate == "instance"),
+                                   ("latch", LATCH, memory_style == "latch")):
+            if used:
+                models[key] = staging / f"{wrapper.module}.v"
+                shutil.copyfile(wrapper.behavioural, models[key])
         manifest = plan.manifest() | {
             "top": top,
             "clock_period_ns": clock_period_ns,
             "clock_gate": clock_gate,
             "files": {"verilog": f"{top}.v",
-                      "clock_gate": gate.name if gate else None,
+                      "clock_gate": models["clock_gate"].name if "clock_gate" in models
+                      else None,
+                      "latch": models["latch"].name if "latch" in models else None,
                       "sdc": f"{top}.sdc", "librelane_config": "config.json"},
             "ports": port_map(plan),
         }
@@ -149,6 +166,7 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
                            clock_port=CLOCK_PORT, clock_period_ns=clock_period_ns)
     return GeneratedDesign(
         plan=plan, top=top, directory=out, verilog=out / f"{top}.v",
-        clock_gate=out / f"{CLOCK_GATE_MODULE}.v" if clock_gate == "instance" else None,
+        clock_gate=out / models["clock_gate"].name if "clock_gate" in models else None,
         manifest=out / "manifest.json", sdc=out / f"{top}.sdc",
-        librelane_config=out / "config.json")
+        librelane_config=out / "config.json",
+        latch=out / models["latch"].name if "latch" in models else None)

@@ -56,7 +56,8 @@ class IfCore(SparrowCore):
         mem_domain = gated_domain(m, "membranes_wr", mem_write | ResetSignal("sync"),
                                   self._clock_gate)
         m.submodules.membranes = mem = DomainRenamer(taps.core)(SparrowMemory(
-            width=p * plan.membrane_bits, depth=plan.membrane_words, write_domain=mem_domain))
+            width=p * plan.membrane_bits, depth=plan.membrane_words, write_domain=mem_domain,
+            style=plan.memory_style, clock_gate=self._clock_gate))
         collect = Signal()
         param_bits = fire_param_bits(plan, ("if",))
         m.submodules.neurons = neurons = DomainRenamer(taps.gated("neurons", collect))(

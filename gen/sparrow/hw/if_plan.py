@@ -184,6 +184,12 @@ def if_variant(plan: HardwarePlan, limits: Limits) -> IfPlan:
         raise HardwareLimitError(
             f"timesteps: T = {T}; the if variant is generated for T up to "
             f"{limits.max_if_timesteps} (its spike buffers and spread biases grow with T)")
+    if model.layers[0].is_output:
+        # Its only layer reads the samples and integrates without firing: no spike anywhere,
+        # so there is no integrate-and-fire core to build (run_if is then the ANN itself).
+        raise HardwareLimitError(
+            f"variant if: model {model.name} has no spiking layer (its output layer reads the "
+            "input directly); generate it as variant ssf")
     rows = tuple(_if_layer(row, T) for row in plan.layers)
     act_words = [1, 1]
     for row in rows:

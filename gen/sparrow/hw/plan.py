@@ -43,6 +43,7 @@ from .. import defaults
 from ..errors import SparrowError
 from ..model.descriptor import Layer, Model
 from ..model.golden import accumulator_bits, layer_traffic, signed_bits
+from .memory import MEMORY_STYLES
 
 
 class HardwareLimitError(SparrowError):
@@ -157,6 +158,7 @@ class HardwarePlan:
     config_data_bits: int
     counter_bits: int = 32
     variant: str = "ssf"
+    memory_style: str = "flop"     # how every memory is built (sparrow.hw.memory)
 
     # ---- widths -------------------------------------------------------------------------
     @property
@@ -283,6 +285,7 @@ class HardwarePlan:
             "model": self.model.name,
             "mode": self.mode,
             "variant": self.variant,
+            "memory_style": self.memory_style,
             "lanes": self.lanes,
             "timesteps": self.model.timesteps,
             "widths": {
@@ -352,7 +355,7 @@ class HardwarePlan:
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
               zero_skip: bool = defaults.ZERO_SKIP, variant: str = defaults.VARIANT,
-              limits: Limits = Limits()) -> HardwarePlan:
+              memory_style: str = "flop", limits: Limits = Limits()) -> HardwarePlan:
     """Derive the hardware plan of a ``variant`` core (:data:`VARIANTS`); raise
     :class:`HardwareLimitError` if the model does not fit."""
     if not isinstance(lanes, int) or isinstance(lanes, bool):
@@ -370,6 +373,9 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         raise HardwareLimitError("variant if: the integrate-and-fire core is event-driven "
                                  "(a zero spike reads nothing); it has no dense schedule, so "
                                  "zero skipping cannot be turned off")
+    if memory_style not in MEMORY_STYLES:
+        raise HardwareLimitError(f"memory_style: must be one of {', '.join(MEMORY_STYLES)}, "
+                                 f"got {memory_style!r}")
     if model.aux_input is not None:
         raise HardwareLimitError(f"aux inputs are not supported by the generator yet: model "
                                  f"{model.name} joins an aux input of "
@@ -408,6 +414,7 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         config_regions=regions,
         config_addr_bits=max(1, math.ceil(math.log2(total_cfg))),
         config_data_bits=max(max(r.bits for r in regions), 1),
+        memory_style=memory_style,
     )
     if variant == "if":
         from .if_plan import if_variant          # the if plan builds on this one

@@ -36,7 +36,8 @@ class WeightBuffer(wiring.Component):
     Reads: in a cycle with ``weight_read.en`` (``bias_read.en``), the memory of layer
     ``layer`` reads word ``weight_read.addr`` (``bias_read.addr``); one clock later
     ``coefficients.weights`` (``.biases``) hold its P lanes, sign-extended. Memories of
-    other layers stay still.
+    other layers stay still. The memories are built in the plan's ``memory_style`` with
+    ``clock_gate`` (``SparrowMemory``).
     """
 
     def __init__(self, plan: HardwarePlan, *, write_domain: str = "sync",
@@ -87,7 +88,8 @@ class WeightBuffer(wiring.Component):
                 m.d.comb += read.eq(request.en & selected)
                 if loadable:
                     mem = SparrowMemory(width=p * bits, depth=len(words), lanes=p,
-                                        write_domain=self._write_domain)
+                                        write_domain=self._write_domain,
+                                        style=plan.memory_style, clock_gate=self._clock_gate)
                     self._connect_config(m, mem, regions[(layer.index, what)], bits)
                 else:
                     # Each ROM's select register is clocked only by its own reads.

@@ -39,7 +39,7 @@ from pathlib import Path
 from .. import defaults
 from ..errors import SparrowError, ToolError
 from ..fileio import atomic_write_text, cache_dir
-from ..resources import mapped_clock_gate, shared_path
+from ..resources import CLOCK_GATE, LATCH, CellWrapper, shared_path
 from .scan import LibertySummary, scan_liberty
 
 OSU018_DIR = Path("/usr/share/qflow/tech/osu018")
@@ -62,7 +62,8 @@ class Library:
     simulation with Icarus; ``nand2_cell``: the gate-equivalent reference;
     ``operating_conditions``: name for ``set_operating_conditions`` where the 2019 OpenSTA
     needs it (None otherwise); ``clock_gate_verilog``: the ``sparrow_clock_gate`` built from
-    this library's cells; ``tie_high``/``tie_low``: (cell, pin) for constant drivers;
+    this library's cells; ``latch_verilog``: the ``sparrow_latch`` (memory_style latch) built
+    from them; ``tie_high``/``tie_low``: (cell, pin) for constant drivers;
     ``dont_use``: glob patterns of cells kept out of synthesis.
     """
     name: str
@@ -75,6 +76,7 @@ class Library:
     iverilog_flags: tuple[str, ...] = ()
     operating_conditions: str | None = None
     clock_gate_verilog: Path | None = None
+    latch_verilog: Path | None = None
     tie_high: tuple[str, str] | None = None
     tie_low: tuple[str, str] | None = None
     dont_use: tuple[str, ...] = ()
@@ -93,6 +95,20 @@ class Library:
     def nom_voltage_v(self) -> float:
         """Nominal supply voltage of the corner (V)."""
         return self.summary.nom_voltage_v
+
+    def wrapper_verilog(self, wrapper: CellWrapper, *, asked_by: str) -> Path:
+        """This library's version of ``wrapper`` (clock gate, latch); ``SparrowError`` naming
+        the option that needs it and the library when it has none (``asked_by`` starts the
+        message: "synthesis", "flow")."""
+        path = getattr(self, wrapper.library_field)
+        if path is None:
+            raise SparrowError(
+                f"{asked_by}: {wrapper.needed_by} instantiates {wrapper.module}, but library "
+                f"{self.name} has no {wrapper.what} built from its cells (Sparrow has "
+                f"rtl/{wrapper.folder}/<cell library>.v for "
+                f"{', '.join(p.stem for p in wrapper.all_mapped())}; a library .toml gives one "
+                f"as {wrapper.library_field}); use another library or {wrapper.instead}")
+        return path
 
     @property
     def nand2_area_um2(self) -> float:
@@ -208,22 +224,29 @@ def _need(paths: Sequence[Path], library: str, hint: str) -> None:
 
 def _build(name: str, cell_library: str, description: str, *, liberty: Sequence[Path],
            models: Sequence[Path], hint: str, yosys_dont_use: Sequence[str] = (),
-           clock_gate_verilog: Path | None = None, **kwargs) -> Library:
-    """Resolve a library whose sources are ``liberty`` (maybe .gz) and ``models``."""
+           clock_gate_verilog: Path | None = None, latch_verilog: Path | None = None,
+           **kwargs) -> Library:
+    """Resolve a library whose sources are ``liberty`` (maybe .gz) and ``models``; the clock
+    gate and latch default to Sparrow's versions for ``cell_library`` (``rtl/``), if any."""
     liberty, models = [Path(p) for p in liberty], [Path(p) for p in models]
     _need([*liberty, *models], name, hint)
     folder = cache_dir("libraries", f"{name}-{_stamp(liberty, *yosys_dont_use)}")
     sta = tuple(_plain(p, folder) for p in liberty)
-    gate = clock_gate_verilog
-    if gate is None:
-        try:
-            gate = mapped_clock_gate(cell_library)
-        except FileNotFoundError:
-            gate = None     # only designs with clock gates need one; synthesis says so
     return Library(name=name, cell_library=cell_library, description=description,
                    yosys_liberty=_yosys_liberty(liberty, yosys_dont_use, folder),
-                   sta_liberty=sta, cell_models=tuple(models), clock_gate_verilog=gate,
+                   sta_liberty=sta, cell_models=tuple(models),
+                   clock_gate_verilog=clock_gate_verilog or _mapped(CLOCK_GATE, cell_library),
+                   latch_verilog=latch_verilog or _mapped(LATCH, cell_library),
                    dont_use=tuple(yosys_dont_use), **kwargs)
+
+
+def _mapped(wrapper, cell_library: str) -> Path | None:
+    """Sparrow's version of ``wrapper`` for ``cell_library``; None where it has none (only
+    designs that instantiate the wrapper need it; synthesis says so)."""
+    try:
+        return wrapper.mapped(cell_library)
+    except FileNotFoundError:
+        return None
 
 
 # ---------------------------------------------------------------------------- the registry
@@ -392,17 +415,20 @@ def custom_library(*, name: str, liberty: Sequence[str | os.PathLike],
                    yosys_liberty: str | os.PathLike | None = None,
                    iverilog_flags: Sequence[str] = (), operating_conditions: str | None = None,
                    clock_gate_verilog: str | os.PathLike | None = None,
+                   latch_verilog: str | os.PathLike | None = None,
                    tie_high: Sequence[str] | None = None, tie_low: Sequence[str] | None = None,
                    dont_use: Sequence[str] = (), description: str = "") -> Library:
     """Any liberty file(s) + cell-model Verilog. ``liberty``: the files STA reads (``.gz``
     allowed; several are merged for Yosys unless ``yosys_liberty`` is given);
     ``clock_gate_verilog``: a ``sparrow_clock_gate`` made of this library's cells, needed only
-    by designs with clock gates."""
+    by designs with clock gates; ``latch_verilog``: a ``sparrow_latch`` made of them, needed
+    only by latch memories (``memory_style latch``; see ``rtl/latch/``)."""
     lib = _build(name, name, description or f"{name} (liberty {Path(liberty[0]).name})",
                  liberty=[Path(p) for p in liberty], models=[Path(p) for p in cell_models],
                  hint="check the paths", yosys_dont_use=tuple(dont_use), nand2_cell=nand2_cell,
                  iverilog_flags=tuple(iverilog_flags), operating_conditions=operating_conditions,
                  clock_gate_verilog=Path(clock_gate_verilog) if clock_gate_verilog else None,
+                 latch_verilog=Path(latch_verilog) if latch_verilog else None,
                  tie_high=tuple(tie_high) if tie_high else None,
                  tie_low=tuple(tie_low) if tie_low else None)
     if yosys_liberty is not None:
@@ -415,9 +441,10 @@ def custom_library(*, name: str, liberty: Sequence[str | os.PathLike],
 
 _TOML_FIELDS = {"name": str, "liberty": list, "cell_models": list, "nand2_cell": str,
                 "yosys_liberty": str, "iverilog_flags": list, "operating_conditions": str,
-                "clock_gate_verilog": str, "tie_high": list, "tie_low": list, "dont_use": list,
+                "clock_gate_verilog": str, "latch_verilog": str, "tie_high": list, "tie_low": list, "dont_use": list,
                 "description": str}
-_TOML_PATHS = ("liberty", "cell_models", "yosys_liberty", "clock_gate_verilog")
+_TOML_PATHS = ("liberty", "cell_models", "yosys_liberty", "clock_gate_verilog",
+               "latch_verilog")
 
 
 def library_from_toml(path: str | os.PathLike) -> Library:
@@ -428,6 +455,7 @@ def library_from_toml(path: str | os.PathLike) -> Library:
         cell_models = ["mylib.v"]
         nand2_cell = "NAND2X1"
         clock_gate_verilog = "mylib_clock_gate.v"   # optional
+        latch_verilog = "mylib_latch.v"             # optional (memory_style latch)
         iverilog_flags = ["-DFUNCTIONAL"]           # optional
     """
     path = Path(path)

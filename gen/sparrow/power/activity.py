@@ -5,6 +5,9 @@ Names are relative to the design under test: a cell pin is ``<instance>/<pin>``
 (``din[3]``, ``u0.acc[2]``). Two sources:
 
 * a VCD of a gate-level simulation (``Activity.from_vcd``), read with ``vcd.VcdFile``;
+* the toggle counts of a gate-level simulation that counted while it ran
+  (``Activity.from_counts``: the file ``sparrow.sim.counter`` writes, the same counts and
+  time at 1 over the same window as the VCD of that run would give);
 * a table in the power reference's ``pin_activity.tsv(.gz)`` format (``pin``, ``kind``,
   ``transitions``, ``activity_per_period``, ``duty``), used to feed OpenSTA's own activities
   into the computation in tests (``Activity.from_pin_table``).
@@ -21,8 +24,21 @@ from typing import Iterable
 
 import numpy as np
 
+from .. import units
 from .errors import ActivityError
 from .vcd import VcdActivity, VcdFile
+
+
+COUNTS_MAGIC = "# sparrow activity counts 1"
+
+
+def _tick_s(precision: int) -> float:
+    """10^precision s as the VCD reader computes its $timescale (``100 ps`` = 100 x 1e-12)."""
+    exponent = precision - precision % 3 if precision < 0 else 0
+    prefix = {0: "", -3: "m", -6: "u", -9: "n", -12: "p", -15: "f"}.get(exponent)
+    if prefix is None:
+        raise ValueError(f"time precision 1e{precision} s")
+    return 10 ** (precision - exponent) * units.scale(prefix + "s", "s")
 
 
 @dataclass
@@ -49,6 +65,40 @@ class Activity:
         return cls(names=counted.names, transitions=counted.transitions, duty=duty,
                    window_s=counted.window_s, source=f"VCD {Path(path).name}{where}",
                    vcd=counted)
+
+    @classmethod
+    def from_counts(cls, path: Path | str) -> "Activity":
+        """Activity from a toggle-count file: a ``# sparrow activity counts 1`` line,
+        ``precision <p>`` (a tick is 10^p s), ``window <t0> <t1>`` (ticks), ``scope
+        <name>``, then per bit: name, transitions, ticks at 1 (tab-separated)."""
+        path = Path(path)
+        try:
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ActivityError(f"{path}: cannot read toggle counts ({exc})") from None
+        if not lines or lines[0] != COUNTS_MAGIC or len(lines) < 4:
+            raise ActivityError(f"{path}: not a toggle-count file (first line is not "
+                                f"{COUNTS_MAGIC!r})")
+        try:
+            head = [line.split("\t") for line in lines[1:4]]
+            if [h[0] for h in head] != ["precision", "window", "scope"]:
+                raise ValueError("header lines precision, window, scope expected")
+            tick = _tick_s(int(head[0][1]))
+            t0, t1 = int(head[1][1]), int(head[1][2])
+            scope = head[2][1]
+            rows = [line.split("\t") for line in lines[4:]]
+            names = {row[0]: i for i, row in enumerate(rows)}
+            transitions = np.array([float(row[1]) for row in rows])
+            high_ticks = np.array([float(row[2]) for row in rows])
+        except (ValueError, IndexError) as exc:
+            raise ActivityError(f"{path}: malformed toggle counts ({exc})") from None
+        if t1 <= t0 or len(names) != len(rows):
+            raise ActivityError(f"{path}: empty window or repeated names in toggle counts")
+        # The same arithmetic as the VCD reader's, so both give identical floats.
+        window_s = (t1 - t0) * tick
+        duty = high_ticks * tick / window_s
+        return cls(names=names, transitions=transitions, duty=duty, window_s=window_s,
+                   source=f"toggle counts {path.name} scope {scope}")
 
     @classmethod
     def from_pin_table(cls, path: Path | str, clock_period_s: float) -> "Activity":

@@ -571,7 +571,8 @@ class _Counter:
     def add(self, slot: np.ndarray, when: np.ndarray, value: np.ndarray, merged: bool) -> bool:
         """Fold one chunk's records in; True once the window end has been passed."""
         stop = False
-        if self.t1 is not None and when.size and when[-1] > self.t1:
+        # Scalar and vector records are concatenated, not merged: the latest is not last.
+        if self.t1 is not None and when.size and when.max() > self.t1:
             keep = when <= self.t1
             slot, when, value = slot[keep], when[keep], value[keep]
             stop = True

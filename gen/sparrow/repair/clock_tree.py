@@ -4,8 +4,10 @@ The clock network is the set of nets the clock reaches through combinational arc
 OpenSTA's clock search finds it). On it, a *leaf* is a clock pin the clock stops at (flip-flops,
 latches); a *gate* pin passes the clock on (a clock gate's AND or ICG, its inverter, a buffer).
 
-1. Every clock net with leaves but the root gets a balanced tree (``TreeBuilder.build``), so
-   the flops behind a gate sit the same number of buffers below it.
+1. Every clock net but the root gets a balanced tree (``TreeBuilder.build``), so the flops
+   behind a gate sit the same number of buffers below it; a net that feeds only further
+   gates (a memory bank's gated clock feeding its words' gates) gets one too, which keeps
+   each gate's cells (the enable latch's clock, the AND's) on the same buffer.
 2. At the root, the flops on the free clock get their own tree, and the cells of each clock
    gate (grouped by their block: ``<domain>_clock_gate``) their own branch net; each branch
    starts with one buffer.
@@ -84,10 +86,9 @@ def build_clock_trees(builder: TreeBuilder, root: int, clock_nets: list[int]) ->
     def namer(prefix: str):
         return lambda: f"{CTS_BLOCK}.{prefix}_{next(counter)}"
 
-    # 1. Trees behind the gates.
+    # 1. Trees behind the gates (and behind gates that feed gates).
     for net in clock_nets:
-        if net != root and any(r.instance != PORT and is_leaf(builder, r)
-                               for r in editor.sinks[net]):
+        if net != root and any(r.instance != PORT for r in editor.sinks[net]):
             builder.build(net, clock=True, name=namer(_label(editor, net)))
 
     # 2. Branches at the root: the free flops, and the cells of each clock gate together.

@@ -317,7 +317,7 @@ def power(run: RunMetrics, plots: Path) -> list[Block]:
             ("switching", "power__switching__total"),
             ("leakage", "power__leakage__total"),
             ("inference window", "power__window"),
-            ("cell pins with activity from the VCD", "power__annotated__fraction"))), (1,))]
+            ("cell pins with simulated activity", "power__annotated__fraction"))), (1,))]
     figures = []
     for kind, title_ in (("group", "Power by group"), ("block", "Power by block")):
         values = run.by_modifier(f"power__total__{kind}")

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from cocotb_tools.runner import Icarus, get_runner
+from cocotb_tools.runner import Icarus, Runner, get_runner
 
 from ..errors import SparrowError
 from ..hw.expected import expected_run
 from ..hw.generate import GeneratedDesign
 from ..model.golden import check_input
+from .counter import COUNT_MODULE, CountedScope, counter_module, iverilog_flags
 from .icarus import DUMP_MODULE, VcdDump
 from .simulators import simulator_env
 from .tb.job import TbJob
@@ -94,26 +95,35 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                  config_stall=(1,), reset_mid_inference: bool = False,
                  clock_period_ns: float = 10.0, sources=None, build_args=(),
                  vcd: str | os.PathLike | None = None,
-                 sdf: str | os.PathLike | None = None) -> CoreSimResult:
+                 sdf: str | os.PathLike | None = None,
+                 activity: str | os.PathLike | None = None,
+                 runner: Runner | None = None) -> CoreSimResult:
     """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
     with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
 
     ``clock_period_ns`` is the simulation clock period (ns): it sets the time axis of the
     VCD and of ``CoreSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
-    synthesized netlist and its library's cell models for gate-level simulation, Icarus
-    only); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
-    signal below the top module into that file for the whole run. ``sdf`` (Icarus only, with
-    cell models that have ``specify`` blocks): annotate the cells with these delays, so the
-    simulation is timed and glitches happen as the delays make them. Icarus's SDF reader
-    takes no escaped characters: the instances of a netlist simulated this way need plain
-    names (``sparrow.netlist.plain_instance_names``).
+    synthesized netlist and its library's cell models for gate-level simulation; Icarus
+    only, unless a ``runner`` is given); ``build_args`` are added to the simulator's; ``vcd`` (Icarus only) records every
+    signal below the top module into that file for the whole run; ``activity`` (Icarus
+    only) counts the toggles and time at 1 of every net of the top module over the
+    inference window (``CoreSimResult.window_ns``) into that file, without a waveform
+    (``sparrow.sim.counter``; ``sparrow.power.Activity.from_counts`` reads it). ``sdf`` (Icarus
+    only, with cell models that have ``specify`` blocks): annotate the cells with these
+    delays, so the simulation is timed and glitches happen as the delays make them (the
+    counts and the VCD then count them). Icarus's SDF reader takes no escaped characters: the
+    instances of a netlist simulated this way need plain names
+    (``sparrow.netlist.plain_instance_names``). ``runner``: a cocotb runner of ``simulator``
+    to build and run with instead of the default one (other build or run arguments, e.g.
+    ``bench/gatesim.py``'s Verilator netlist runner).
     """
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:
         raise SparrowError("inputs: no inference to simulate (empty array)")
-    if (sources is not None or vcd is not None or sdf is not None) and simulator != "icarus":
-        raise SparrowError("gate-level sources, VCD dumps and SDF delays are supported on "
-                           "Icarus only")
+    if (vcd is not None or sdf is not None or activity is not None or
+            (sources is not None and runner is None)) and simulator != "icarus":
+        raise SparrowError("gate-level sources, VCD dumps, SDF delays and toggle counts are "
+                           "supported on Icarus only")
     env = simulator_env(simulator)
     work = Path(work_dir).resolve()   # the simulator runs in another folder
     work.mkdir(parents=True, exist_ok=True)
@@ -125,13 +135,18 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         np.save(config, np.array(design.plan.config_writes(), dtype=np.int64).reshape(-1, 2))
     results = work / f"results_{simulator}.json"
     results.unlink(missing_ok=True)
+    module = counter_module() if activity is not None else None
+    if activity is not None:
+        activity = Path(activity).resolve()
+        activity.unlink(missing_ok=True)
     job = TbJob(manifest=str(Path(design.manifest).resolve()),
                 inputs=str(work / "inputs.npy"),
                 expected=str(work / "expected.npz"), results=str(results),
                 config_writes=str(config) if config else None,
                 sample_stall=list(sample_stall), result_stall=list(result_stall),
                 config_stall=list(config_stall), clock_period_ns=clock_period_ns,
-                trace_on_mismatch=sources is None)
+                trace_on_mismatch=sources is None,
+                activity_counter=str(module) if module else None)
     job_path = job.save(work / f"job_{simulator}.json")
 
     build_dir = work / f"build_{simulator}"
@@ -157,13 +172,19 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                             f"\"{Path(sdf).resolve()}\", {design.top});\nendmodule\n")
         sources.append(annotate)
         args += ["-gspecify", "-s", SDF_MODULE]
+    if module is not None:
+        counted = work / f"{COUNT_MODULE}.v"
+        counted.write_text(CountedScope(design.top, str(activity)).verilog())
+        sources.append(counted)
+        args += ["-s", COUNT_MODULE, *iverilog_flags(module)]
     testcases = ["inferences_match_golden"] + (["reset_mid_inference"]
                                                if reset_mid_inference else [])
     extra_env = {"SPARROW_TB_JOB": str(job_path)}
     if simulator == "icarus":
         extra_env["COCOTB_TRUST_INERTIAL_WRITES"] = "1"
     with _environ(env):
-        runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
+        if runner is None:
+            runner = IcarusKeepingDumps() if vcd is not None else get_runner(simulator)
         t0 = time.perf_counter()
         try:
             runner.build(sources=[str(p) for p in sources], hdl_toplevel=design.top,
@@ -182,6 +203,8 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     seen = json.loads(results.read_text()) if results.exists() else \
         {"observed": [], "errors": [f"the testbench wrote no results; see {log}"],
          "diagnosis": []}
+    if activity is not None and not activity.is_file():
+        seen["errors"].append(f"the toggle counter wrote no {activity.name}; see {log}")
     return CoreSimResult(simulator=simulator, inferences=len(x), observed=seen["observed"],
                         errors=seen["errors"], diagnosis=seen["diagnosis"],
                         tests_passed=passed, tests_failed=failed, build_seconds=t1 - t0,

@@ -2,9 +2,10 @@
 
 ``run_synthesis`` fills ``flows/synth.ys.tmpl``, runs Yosys, and checks that every cell of the
 netlist is a cell of the library (an unmapped ``$_...`` cell or an unknown module fails with
-a clear message). Where the design instantiates ``sparrow_clock_gate``, the library's mapped
-gate (``rtl/clock_gate/<cell library>.v``) is added to the sources: library cells marked
-keep, so the gate survives synthesis as built.
+a clear message). Where the design instantiates ``sparrow_clock_gate`` or ``sparrow_latch``,
+the library's version (``rtl/clock_gate/<cell library>.v``, ``rtl/latch/<cell library>.v``)
+is added to the sources: library cells (the gate's marked keep), so the gate survives
+synthesis as built and the latches are the library's, which Yosys 0.23 would not map itself.
 
 Reported: cell count by type, area (µm², liberty cell areas, as Yosys ``stat -liberty``),
 kGE (area / NAND2 area / 1000), flip-flops, latches and clock gates.
@@ -24,14 +25,12 @@ from .. import defaults
 from ..errors import SparrowError, ToolError
 from ..library import Library, get_library
 from ..netlist import read_netlist
-from ..resources import CLOCK_GATE_MODULE, FLOWS_DIR, is_clock_gate, render_template
+from ..resources import CELL_WRAPPERS, FLOWS_DIR, is_clock_gate, render_template
 from ..tools import run_tool
 
 SYNTH_TEMPLATE = FLOWS_DIR / "synth.ys.tmpl"
 ABC_TIMING_TEMPLATE = FLOWS_DIR / "abc_timing.script.tmpl"
 HIERARCHY_MODES = ("keep_names", "flatten")
-_INSTANTIATES_GATE = re.compile(rf"(^|[\s\\]){CLOCK_GATE_MODULE}\s", re.M)
-_DEFINES_GATE = re.compile(rf"^\s*module\s+\\?{CLOCK_GATE_MODULE}\b", re.M)
 _CHIP_AREA = re.compile(r"Chip area for module '\\?(\S+)':\s*([0-9.eE+-]+)")
 _YOSYS_PROGRESS = re.compile(r"^\d+\. Executing ")
 
@@ -104,20 +103,18 @@ def _read_command(path: Path, defines: Mapping[str, str]) -> str:
     return f'read_verilog{flags} "{path}"'
 
 
-def _with_clock_gate(sources: list[Path], library: Library) -> list[Path]:
-    """``sources`` plus the library's mapped clock gate when the design instantiates one."""
+def _with_cell_wrappers(sources: list[Path], library: Library) -> list[Path]:
+    """``sources`` plus the library's version of every wrapper the design instantiates."""
     texts = [s.read_text(errors="replace") for s in sources]
-    if any(_DEFINES_GATE.search(t) for t in texts):
-        raise SparrowError(f"synthesis: the sources define {CLOCK_GATE_MODULE} (the behavioural "
-                           "model is for RTL simulation only); pass the design without it, "
-                           "synthesis adds the library's gate")
-    if not any(_INSTANTIATES_GATE.search(t) for t in texts):
-        return sources
-    if library.clock_gate_verilog is None:
-        raise SparrowError(f"synthesis: the design instantiates {CLOCK_GATE_MODULE} but library "
-                           f"{library.name} has no clock gate (give clock_gate_verilog in its "
-                           "description)")
-    return [*sources, library.clock_gate_verilog]
+    extra = []
+    for wrapper in CELL_WRAPPERS:
+        if any(wrapper.defined_in(t) for t in texts):
+            raise SparrowError(f"synthesis: the sources define {wrapper.module} (the "
+                               "behavioural model is for RTL simulation only); pass the design "
+                               f"without it, synthesis adds the library's {wrapper.what}")
+        if any(wrapper.instantiated_in(t) for t in texts):
+            extra.append(library.wrapper_verilog(wrapper, asked_by="synthesis"))
+    return [*sources, *extra]
 
 
 def synthesis_script(sources: Sequence[Path], top: str, library: Library, *,
@@ -188,7 +185,7 @@ def run_synthesis(sources: Sequence[str | Path], top: str, library: Library | st
     for p in paths:
         if not p.is_file():
             raise SparrowError(f"synthesis: source file {p} not found")
-    paths = _with_clock_gate(paths, library)
+    paths = _with_cell_wrappers(paths, library)
     abc_script = None
     if clock_period_ns is not None:
         abc_script = out_dir / "abc.script"

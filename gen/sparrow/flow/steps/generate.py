@@ -19,9 +19,12 @@ class GenerateStep(Step):
     name = "Generate RTL"
     inputs = ("descriptor",)
     outputs = ("verilog", "rtl", "manifest")
-    config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.VARIANT, v.CLOCK_GATE, v.CLOCK_PERIOD)
+    config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.VARIANT, v.CLOCK_GATE, v.MEMORY_STYLE,
+                   v.CLOCK_PERIOD)
     metric_specs = {
         "design__lanes": MetricSpec("lanes", "parallel PE lanes of the core"),
+        "design__memory__style": MetricSpec(
+            "", "how the memories are built: flop, flop_gated or latch (sparrow.hw.memory)"),
         "design__memory__weight_bits": MetricSpec("bits", "weight buffer size"),
         "design__memory__activation_bits": MetricSpec("bits", "activation buffers size"),
         "design__memory__input_bits": MetricSpec("bits", "input buffer size"),
@@ -39,10 +42,12 @@ class GenerateStep(Step):
         c = ctx.config
         design = generate(model_of(state), step_dir, lanes=c["LANES"], mode=c["HW_MODE"],
                           zero_skip=c["ZERO_SKIP"], variant=c["VARIANT"],
-                          clock_period_ns=c["CLOCK_PERIOD"], clock_gate=c["CLOCK_GATE"])
+                          clock_period_ns=c["CLOCK_PERIOD"], clock_gate=c["CLOCK_GATE"],
+                          memory_style=c["MEMORY_STYLE"])
         plan = design.plan
         metrics = {
             "design__lanes": plan.lanes,
+            "design__memory__style": plan.memory_style,
             "design__memory__weight_bits": plan.weight_memory_bits,
             "design__memory__activation_bits": plan.activation_memory_bits,
             "design__memory__input_bits": plan.input_memory_bits,

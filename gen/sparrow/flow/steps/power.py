@@ -2,7 +2,8 @@
 
 Sparrow's own power engine (``sparrow.power``, OpenSTA 2.6 semantics, checked against the
 reference reports of ``shared/power-reference``) reads the netlist, the library's liberty
-and the VCD of the gate-level simulation over the inference window. Debian's OpenSTA (2019)
+and the toggle counts of the gate-level simulation over the inference window (what its VCD
+would give, counted during the run). Debian's OpenSTA (2019)
 cannot read per-net activity, so it is not used for these figures (``bench/flow.py`` prints
 its vectorless estimate beside them).
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ...hw.core import BLOCKS
 from ...library import get_library
-from ...power import compute_power
+from ...power import Activity, compute_power
 from ...repair.clock_tree import CTS_BLOCK
 from .. import variables as v
 from ..energy import average_power_w
@@ -41,20 +42,20 @@ def block_patterns() -> dict[str, list]:
 
 
 class PowerStep(Step):
-    """Views ``netlist`` + ``vcd`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
+    """Views ``netlist`` + ``activity`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
     power over the inference window by group and by block, energy per inference, and the
     average power at an inference rate with the core idle (leaking, clock stopped) between
     inferences."""
     id = "sparrow.power"
     name = "Power"
-    inputs = ("netlist", "vcd")
+    inputs = ("netlist", "activity")
     outputs = ("power_report", "power_instances")
     config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PERIOD, v.INFERENCE_RATE)
     metric_specs = {
         "power__annotated__fraction": MetricSpec(
-            "", "cell pins whose activity came from the VCD / all cell pins"),
+            "", "cell pins whose activity came from the simulation / all cell pins"),
         "power__known__fraction": MetricSpec(
-            "", "cell pins whose activity is exact (from the VCD, or tied to a constant) / all "
+            "", "cell pins whose activity is exact (simulated, or tied to a constant) / all "
                 "cell pins; the rest were propagated"),
         "power__activity_source": MetricSpec("", "where the switching activity came from"),
         "power__window": MetricSpec("s", "length of the activity window the power is over"),
@@ -77,7 +78,7 @@ class PowerStep(Step):
             "W", "average power at the inference rate: energy per inference x rate + leakage "
                  "while idle (clock stopped between inferences)"),
     }
-    source = "sparrow.power (OpenSTA 2.6 semantics) on the gate-level VCD"
+    source = "sparrow.power (OpenSTA 2.6 semantics) on the gate-level toggle counts"
 
     def run(self, state: State, step_dir: Path, ctx: StepContext):
         c = ctx.config
@@ -85,13 +86,11 @@ class PowerStep(Step):
         m = state.metrics
         start, end = m["gatesim__window__start"], m["gatesim__window__end"]
         count = int(m["gatesim__inferences"])
-        vcd = view_files(state.view("vcd"))[0]
-        ctx.progress(f"reading {vcd.stat().st_size / 1e6:.0f} MB of VCD, window "
-                     f"{start:g}-{end:g} ns")
+        activity = Activity.from_counts(view_files(state.view("activity"))[0])
+        ctx.progress(f"toggle counts of {len(activity.names)} nets, window {start:g}-{end:g} ns")
         report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
-                               c["DESIGN_NAME"], vcd=vcd, scope=c["DESIGN_NAME"],
-                               clock_period_ns=c["CLOCK_PERIOD"], window_ns=(start, end),
-                               propagated_clock=True)
+                               c["DESIGN_NAME"], activity=activity,
+                               clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
         window_s = (end - start) * 1e-9
         energy = report.energy_j / count
         blocks = report.by_block(block_patterns())
@@ -103,7 +102,7 @@ class PowerStep(Step):
             "power__annotated__fraction": report.annotated_fraction,
             "power__known__fraction": report.known_fraction,
             "power__activity_source": (
-                f"gate-level VCD of {count} inference(s), window {start:g}-{end:g} ns "
+                f"gate-level toggle counts of {count} inference(s), window {start:g}-{end:g} ns "
                 f"(Icarus + cocotb, {library.name} cell models)"),
             "power__window": window_s,
             "power__extrapolated__fraction": report.total.extrapolated_fraction,

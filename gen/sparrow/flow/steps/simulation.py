@@ -1,7 +1,7 @@
 """Flow steps that run real inferences through the core with the cocotb testbench
 (``sparrow.sim.tb``) and check every one against the golden model: on the generated RTL, and
-on the synthesized netlist with the library's cell models (which also records the activity
-VCD)."""
+on the synthesized netlist with the library's cell models (which also counts every net's
+toggles over the inference window, and writes a VCD only on request)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from ...errors import ToolError
 from ...library import get_library
+from ...power import Activity
 from ...sim.runner import CoreSimResult, run_core_sim
 from .. import variables as v
 from ..metrics import MetricSpec
@@ -88,20 +89,23 @@ class RtlSimStep(Step):
 class GateLevelSimStep(Step):
     """The synthesized netlist (view ``netlist``) with the library's cell models under
     Icarus, driven by the same testbench on the same inputs: every inference equal to the
-    golden model, and the switching activity of every net recorded (view ``vcd``) with the
-    inference window (first sample offered to last result) as metrics."""
+    golden model, and every net's transitions and time at 1 over the inference window (first
+    sample offered to last result) counted during the run (view ``activity``, a few MB,
+    ``sparrow.sim.counter``), with the window as metrics. ``GATESIM_KEEP_VCD`` also writes
+    the VCD of the same run (``activity.vcd`` in the step folder)."""
     id = "cocotb.gate_sim"
     name = "Gate-level simulation"
     inputs = ("descriptor", "manifest", "netlist", "inputs")
-    outputs = ("vcd", "gate_results")
-    config_vars = (v.LIBRARY, v.CLOCK_PERIOD)
+    outputs = ("activity", "gate_results")
+    config_vars = (v.LIBRARY, v.CLOCK_PERIOD, v.GATESIM_KEEP_VCD)
     metric_specs = {
         **COUNTER_SPECS,
         "gatesim__inferences": MetricSpec("inferences", "inferences simulated at gate level, "
                                           "all equal to the golden model"),
-        "gatesim__window__start": MetricSpec("ns", "start of the inference window in the VCD"),
-        "gatesim__window__end": MetricSpec("ns", "end of the inference window in the VCD"),
-        "gatesim__vcd__size": MetricSpec("bytes", "size of the activity VCD"),
+        "gatesim__window__start": MetricSpec("ns", "start of the inference window"),
+        "gatesim__window__end": MetricSpec("ns", "end of the inference window"),
+        "gatesim__activity__size": MetricSpec("bytes", "size of the toggle-count file"),
+        "gatesim__vcd__size": MetricSpec("bytes", "size of the VCD (GATESIM_KEEP_VCD only)"),
     }
     source = "Icarus Verilog 11 gate-level simulation with cocotb 2 (sparrow.sim.tb)"
 
@@ -113,18 +117,26 @@ class GateLevelSimStep(Step):
         x = inputs_of(state)
         ctx.progress(f"{len(x)} inferences on the {library.name} netlist (Icarus, "
                      f"{c['CLOCK_PERIOD']:g} ns clock)")
-        vcd = step_dir / "activity.vcd"
+        counts = step_dir / "activity.tsv"
+        vcd = step_dir / "activity.vcd" if c["GATESIM_KEEP_VCD"] else None
         result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "sim",
                              sources=[*view_files(state.view("netlist")), *library.cell_models],
-                             build_args=list(library.iverilog_flags), vcd=vcd,
+                             build_args=list(library.iverilog_flags), vcd=vcd, activity=counts,
                              clock_period_ns=c["CLOCK_PERIOD"])
         metrics = _check(result, "gate-level simulation")
-        if result.window_ns is None or not vcd.is_file():
-            raise ToolError(f"gate-level simulation wrote no activity window or VCD; log: "
+        if result.window_ns is None:
+            raise ToolError(f"gate-level simulation reported no inference window; log: "
                             f"{result.log}")
+        # The testbench opens and closes the counter's window at its own window times.
+        counted_s = Activity.from_counts(counts).window_s
+        if abs(counted_s - (result.window_ns[1] - result.window_ns[0]) * 1e-9) > 1e-12:
+            raise ToolError(f"the toggle counts' window ({counted_s:g} s) is not the "
+                            f"testbench's {result.window_ns} ns; log: {result.log}")
         metrics |= {"gatesim__inferences": result.inferences,
                     "gatesim__window__start": result.window_ns[0],
                     "gatesim__window__end": result.window_ns[1],
-                    "gatesim__vcd__size": vcd.stat().st_size}
-        return {"vcd": vcd,
+                    "gatesim__activity__size": counts.stat().st_size}
+        if vcd is not None:
+            metrics["gatesim__vcd__size"] = vcd.stat().st_size
+        return {"activity": counts,
                 "gate_results": _write_results(step_dir / "results.json", result)}, metrics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...resources import mapped_clock_gates
+from ...resources import mapped_cell_wrappers
 from ...synth.yosys import ABC_TIMING_TEMPLATE, SYNTH_TEMPLATE, run_synthesis
 from .. import variables as v
 from ..state import State, view_files
@@ -22,8 +22,9 @@ class SynthesisStep(Step):
     source = "Yosys 0.23 stat -liberty (stat.txt, stat.json) and the library's liberty areas"
 
     def fingerprint_files(self) -> tuple[Path, ...]:
-        # The script templates and the mapped clock gates shape the netlist as much as inputs.
-        return (SYNTH_TEMPLATE, ABC_TIMING_TEMPLATE, *mapped_clock_gates())
+        # The script templates and the mapped clock gates and latches shape the netlist as
+        # much as the inputs do.
+        return (SYNTH_TEMPLATE, ABC_TIMING_TEMPLATE, *mapped_cell_wrappers())
 
     def run(self, state: State, step_dir: Path, ctx: StepContext):
         c = ctx.config

@@ -22,6 +22,7 @@ class TbJob:
     config_stall: list[int] = field(default_factory=lambda: [1])
     trace_on_mismatch: bool = True
     clock_period_ns: float = 10.0
+    activity_counter: str | None = None   # toggle-counting VPI module loaded in the simulator
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)

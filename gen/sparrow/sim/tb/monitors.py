@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cocotb.triggers import FallingEdge, RisingEdge
@@ -28,7 +29,9 @@ class ResultMonitor:
         self.pattern = itertools.cycle(pattern or (1,))
         dut.result__ready.value = 0
 
-    async def receive(self) -> Observed:
+    async def receive(self, on_transfer: Callable[[], None] | None = None) -> Observed:
+        """The next result; ``on_transfer`` is called at the rising edge that hands it over
+        (before that time step's values settle)."""
         dut = self.dut
         if not dut.result__valid.value:
             await RisingEdge(dut.result__valid)
@@ -38,6 +41,8 @@ class ResultMonitor:
             dut.result__ready.value = ready
             await RisingEdge(dut.clk)
             if ready and dut.result__valid.value:
+                if on_transfer is not None:
+                    on_transfer()
                 cls, scores = decode_result(int(dut.result__payload.value), self.manifest)
                 perf = {k: int(getattr(dut, f"perf__{k}").value) for k in PERF}
                 await FallingEdge(dut.clk)

@@ -18,6 +18,7 @@ from .drivers import ConfigDriver, SampleDriver
 from .job import TbJob
 from .monitors import ActivationWriteMonitor, ResultMonitor
 from .scoreboard import Scoreboard
+from .window import ActivityWindow
 
 
 def _time_major(x: np.ndarray) -> list[int]:
@@ -79,12 +80,15 @@ async def inferences_match_golden(dut):
             await driver.send(_time_major(x))
 
     # The inference window (ns) for activity-based power: from the moment the first sample
-    # may be offered to the rising edge that hands over the last result.
+    # may be offered to the rising edge that hands over the last result. The toggle counter,
+    # if any, counts over the same window.
+    window = ActivityWindow(job.activity_counter)
     start_ns = get_sim_time("ns")
+    window.open()
     feeder = cocotb.start_soon(feed())
     observed = []
     for i in range(len(inputs)):
-        seen = await monitor.receive()
+        seen = await monitor.receive(on_transfer=window.close if i == len(inputs) - 1 else None)
         observed.append(seen)
         board.check(i, seen)
     end_ns = get_sim_time("ns") - job.clock_period_ns / 2   # receive() returns at the falling edge
