@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -47,8 +48,20 @@ class Config:
         return f"p{self.lanes}-{self.memory}-{'skip' if self.zero_skip else 'dense'}"
 
 
+def parse_configs(text: str) -> list[Config]:
+    """``p<lanes>-<memory style>-<skip|dense>`` names, comma-separated."""
+    configs = []
+    for name in text.split(","):
+        m = re.fullmatch(r"p(\d+)-(flop|flop_gated|latch)-(skip|dense)", name.strip())
+        if not m:
+            raise argparse.ArgumentTypeError(f"{name!r} is not p<lanes>-<flop|flop_gated|latch>-"
+                                             "<skip|dense>")
+        configs.append(Config(int(m[1]), m[2], m[3] == "skip"))
+    return configs
+
+
 BASELINE = Config(8, "flop", False)
-MICRO = Config(4, "latch", True)
+MICRO = Config(8, "latch", True)
 
 
 def measure(config: Config, library: str, out: Path, x, described: str) -> dict:
@@ -121,13 +134,15 @@ def main() -> int:
                    help="MIT-BIH beats simulated per configuration (two of each class)")
     p.add_argument("--space", action="store_true",
                    help="lanes {1, 2, 4, 8} x memory {flop, latch} x zero skipping {off, on}")
+    p.add_argument("--configs", type=parse_configs, metavar="NAME,...",
+                   help="configurations by name instead, e.g. p8-latch-skip,p4-flop-dense")
     p.add_argument("--out", default="runs/energy", help="run folders (kept; default %(default)s)")
     args = p.parse_args()
     out = Path(args.out)
     x, described = flow_beats(load_model(ECG), args.beats)
-    configs = [BASELINE, MICRO] if not args.space else [
+    configs = args.configs or ([BASELINE, MICRO] if not args.space else [
         Config(lanes, memory, skip) for memory in ("flop", "latch") for skip in (False, True)
-        for lanes in (1, 2, 4, 8)]
+        for lanes in (1, 2, 4, 8)])
     rows = []
     for config in configs:
         print(f"[{len(rows) + 1}/{len(configs)}] {config.name} on {args.library} ...",
