@@ -13,7 +13,7 @@ from . import defaults
 from .errors import SparrowError, guarded_main
 from .hw.clock_gate import STYLES
 from .hw.memory import MEMORY_STYLES
-from .hw.plan import MODES
+from .hw.plan import MODES, VARIANTS
 from .library import LIBRARY_NAMES
 from .sim.simulators import SIMULATORS
 from .sta.design_rules import DEFAULT_MAX_FANOUT
@@ -125,18 +125,19 @@ def cmd_generate(args) -> int:
     from .hw.generate import generate
     model = _load(args.file)
     design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
-                      zero_skip=not args.no_zero_skip,
+                      zero_skip=not args.no_zero_skip, variant=args.variant,
                       clock_period_ns=args.clock_period, clock_gate=args.clock_gate,
                       memory_style=args.memory_style)
     plan = design.plan
-    print(f"{design.top}: {plan.mode} mode, {plan.memory_style} memories, {plan.lanes} "
-          f"lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
+    print(f"{design.top}: {plan.variant} core, {plan.mode} mode, {plan.memory_style} memories, "
+          f"{plan.lanes} lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
           f"{plan.cycles_per_inference} cycles per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
+    membranes = f", membranes {plan.membrane_memory_bits} bits" if plan.variant == "if" else ""
     print(f"memories: weights {plan.weight_memory_bits} bits, activations "
-          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits")
+          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{membranes}")
     for path in (design.verilog, design.clock_gate, design.latch, design.manifest, design.sdc,
                  design.librelane_config):
         if path is not None:
@@ -152,10 +153,11 @@ def cmd_sim(args) -> int:
     x = _load_inputs(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
-                      zero_skip=not args.no_zero_skip, memory_style=args.memory_style)
+                      zero_skip=not args.no_zero_skip, variant=args.variant,
+                      memory_style=args.memory_style)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
-          f"({design.plan.lanes} lanes, {design.plan.mode} mode, {design.plan.memory_style} "
-          f"memories) in {work} ...", flush=True)
+          f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode, "
+          f"{design.plan.memory_style} memories) in {work} ...", flush=True)
     result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
@@ -184,7 +186,7 @@ def cmd_flow(args) -> int:
     model = _load(args.file)
     x, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
-                          memory_style=args.memory_style,
+                          variant=args.variant, memory_style=args.memory_style,
                           library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
@@ -374,6 +376,9 @@ def _hardware_options(p: argparse.ArgumentParser, *, schedule: bool = True) -> N
     if schedule:
         p.add_argument("--no-zero-skip", action="store_true",
                        help="issue zero counts too (the dense schedule: a QNN datapath)")
+        p.add_argument("--variant", choices=VARIANTS, default=defaults.VARIANT,
+                       help=f"neuron scheme: ssf (spike counts) or if (per-timestep "
+                       f"integrate-and-fire, the baseline twin); default {defaults.VARIANT}")
     p.add_argument("--memory-style", choices=MEMORY_STYLES, default=defaults.MEMORY_STYLE,
                    help="memories as flip-flop arrays with binary read multiplexers (flop), "
                    "or standard-cell memories with a clock gate per word and decoded reads, "

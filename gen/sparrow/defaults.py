@@ -20,6 +20,10 @@ HW_MODE = "baked"
 ZERO_SKIP = True
 """Skip the zero counts of spiking layers (their weight reads, MACs and cycles)."""
 
+VARIANT = "ssf"
+"""Neuron scheme of a generated core: ``ssf`` (spike counts) rather than ``if`` (per-timestep
+integrate-and-fire, the baseline twin of the energy comparison)."""
+
 CLOCK_GATE = "instance"
 """Clock-gate idle blocks with the library's gate (``instance``) rather than enables only."""
 

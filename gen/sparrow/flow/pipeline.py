@@ -35,6 +35,7 @@ class FlowOptions:
     lanes: int = defaults.LANES
     mode: str = defaults.HW_MODE
     zero_skip: bool = defaults.ZERO_SKIP
+    variant: str = defaults.VARIANT
     memory_style: str = defaults.MEMORY_STYLE
     library: str = defaults.LIBRARY
     clock_period_ns: float = defaults.CLOCK_PERIOD_NS
@@ -47,7 +48,8 @@ class FlowOptions:
 
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
-                "ZERO_SKIP": self.zero_skip, "MEMORY_STYLE": self.memory_style,
+                "ZERO_SKIP": self.zero_skip, "VARIANT": self.variant,
+                "MEMORY_STYLE": self.memory_style,
                 "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
                 "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import defaults
 from ..hw.clock_gate import STYLES
 from ..hw.memory import MEMORY_STYLES
-from ..hw.plan import MODES
+from ..hw.plan import MODES, VARIANTS
 from ..sim.simulators import SIMULATORS
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from ..synth.yosys import HIERARCHY_MODES
@@ -45,6 +45,9 @@ LANES = ConfigVar("LANES", int, defaults.LANES, "parallel PE lanes")
 HW_MODE = ConfigVar("HW_MODE", str, defaults.HW_MODE, "weights in ROM or RAM", choices=MODES)
 ZERO_SKIP = ConfigVar("ZERO_SKIP", bool, defaults.ZERO_SKIP,
                       "skip the zero counts of spiking layers (weight reads, MACs, cycles)")
+VARIANT = ConfigVar("VARIANT", str, defaults.VARIANT,
+                     "neuron scheme of the core: ssf (spike counts) or if (per-timestep "
+                     "integrate-and-fire, the baseline twin)", choices=VARIANTS)
 CLOCK_GATE = ConfigVar("CLOCK_GATE", str, defaults.CLOCK_GATE, "clock gating of idle blocks",
                        choices=STYLES)
 MEMORY_STYLE = ConfigVar("MEMORY_STYLE", str, defaults.MEMORY_STYLE,

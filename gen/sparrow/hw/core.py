@@ -36,6 +36,10 @@ in ``act0``/``act1`` (clocked per written word) and, in loadable mode, the weigh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from amaranth import (Array, Const, DomainRenamer, Module, Mux, ResetSignal, Signal, signed,
                       unsigned)
 from amaranth.lib import data, stream, wiring
@@ -67,18 +71,63 @@ def result_layout(plan: HardwarePlan) -> data.StructLayout:
 BLOCKS = {
     "controller": "controller", "weight buffer": "weights", "lanes": "lanes",
     "neurons": "neurons", "activation buffers": "activations", "input buffer": "inputs",
-    "argmax": "argmax",
+    "argmax": "argmax", "membranes": "membranes",
 }
 """The core's blocks: report name -> submodule name (the prefix of its cells in a netlist
 synthesized with names kept; clock gates are the submodules ``<domain>_clock_gate``)."""
 
 
+@dataclass(frozen=True)
+class FireTaps:
+    """The shared pipeline's signals a variant's fire stage uses (:meth:`SparrowCore._fire`):
+    the stage-B registers of the issued tap (``b_*``), the stage-C registers of the group
+    whose V the lanes hold in the cycle with ``c_start``, and how to make gated domains."""
+
+    core: str                              # the compute domain
+    gated: Callable[[str, Any], str]       # (name, enable) -> a domain gated inside core
+    ctrl: LayerController
+    lanes: PeLanes
+    b_issue: Signal
+    b_first: Signal
+    b_last: Signal
+    b_out: Signal
+    b_word: Signal
+    c_start: Signal
+    c_group: Signal
+    c_out: Signal
+    is_output: Signal
+
+
+@dataclass(frozen=True)
+class FireOutputs:
+    """What a fire stage drives: the activation word written back (``write_*``) and, in the
+    cycles with ``write_scores``, the output group's scores (one per lane)."""
+
+    write_addr: Any
+    write_data: Any
+    write_en: Any
+    scores: Any
+    write_scores: Any
+
+
 class SparrowCore(wiring.Component):
-    """One generated SSF core for ``plan`` (a :class:`~sparrow.hw.plan.HardwarePlan`)."""
+    """One generated SSF core for ``plan`` (a :class:`~sparrow.hw.plan.HardwarePlan`).
+
+    A variant of the core (:class:`~sparrow.hw.if_core.IfCore`) subclasses it with its own
+    :attr:`variant`, :attr:`pool_in_lanes` and fire stage (:meth:`_fire`).
+    """
+
+    variant = "ssf"
+    pool_in_lanes = True
+    """The lanes take the running maximum of pooling words."""
 
     def __init__(self, plan: HardwarePlan, *, clock_gate: str = "instance"):
         check_instance("plan", plan, HardwarePlan)
         check_choice("clock_gate", clock_gate, STYLES)
+        if plan.variant != self.variant:
+            raise ValueError(f"{type(self).__name__} builds {self.variant} cores, the plan is "
+                             f"of the {plan.variant} variant (sparrow.hw.generate.build_core "
+                             f"picks the core of a plan)")
         self._plan = plan
         self._clock_gate = clock_gate
         sample_shape = signed(plan.input_bits) if plan.model.input.signed else \
@@ -130,7 +179,7 @@ class SparrowCore(wiring.Component):
             return gated_domain(m, name, enable | rst, style, parent=core)
 
         # Enables of the blocks gated inside core, driven below.
-        issue_en, fire_en, out_en = Signal(), Signal(), Signal()
+        issue_en, out_en = Signal(), Signal()
         inbuf_domain = gated_domain(m, "inbuf", accept | rst, style)
         act_write = Signal(2)
         act_domains = tuple(gated_domain(m, f"act{i}", act_write[i] | rst, style)
@@ -144,15 +193,9 @@ class SparrowCore(wiring.Component):
                                                            clock_gate=style))
         m.submodules.lanes = lanes = DomainRenamer(gated("lanes", issue_en))(PeLanes(
             lanes=p, operand_bits=plan.operand_bits, weight_bits=plan.weight_bits,
-            accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits))
-        param_values = [int(v) for l in rows if l.fire in ("shift", "divide")
-                        for v in plan.fire_params(l).ravel()]
-        param_bits = max(1, max(param_values, default=1).bit_length())
-        m.submodules.neurons = neurons = DomainRenamer(gated("neurons", fire_en))(SsfNeuronUnits(
-            lanes=p, accumulator_bits=plan.accumulator_bits, count_bits=plan.count_bits,
-            timesteps=plan.model.timesteps, param_bits=param_bits))
+            accumulator_bits=plan.accumulator_bits, count_bits=plan.activation_bits))
         m.submodules.activations = acts = to_core(ActivationBuffers(
-            lanes=p, count_bits=plan.count_bits, words=plan.act_words,
+            lanes=p, count_bits=plan.activation_bits, words=plan.act_words,
             write_domains=act_domains, memory_style=plan.memory_style, clock_gate=style))
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
             width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
@@ -222,9 +265,10 @@ class SparrowCore(wiring.Component):
         pool_word = gated("pool_word", ctrl.issue & ctrl.pool)
         with m.If(ctrl.issue & ctrl.pool):
             m.d[pool_word] += b_word.eq(acts.read.data)
-        m.d.comb += issue_en.eq(b_issue)
+        lanes_en = b_issue if self.pool_in_lanes else b_issue & ~ctrl.pool
+        m.d.comb += issue_en.eq(lanes_en)
         m.d.comb += [
-            lanes.en.eq(b_issue),
+            lanes.en.eq(lanes_en),
             lanes.first.eq(b_first),
             lanes.valid.eq(b_valid),
             lanes.pool.eq(ctrl.pool),
@@ -239,29 +283,17 @@ class SparrowCore(wiring.Component):
         m.d[core] += c_start.eq(b_issue & b_last)
         with m.If(b_issue & b_last):
             m.d[core] += [c_group.eq(b_group), c_pos.eq(b_pos), c_out.eq(b_out)]
-        mode = Signal(FireMode)
-        m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire].value, FireMode.as_shape())
-                                  for l in rows)[layer])
-        params = _fire_param_table(plan, param_bits)
-        m.d.comb += [
-            neurons.start.eq(c_start),
-            neurons.mode.eq(mode),
-            neurons.acc.eq(lanes.acc),
-            fire_en.eq(c_start | neurons.busy),
-        ]
-        for lane in range(p):
-            m.d.comb += neurons.param[lane].eq(params[lane][layer][c_group])
-        # DIVIDE writes count_bits cycles after the start: keep the group's address.
-        fire_out = Signal.like(c_out)
-        with m.If(c_start):
-            m.d[core] += fire_out.eq(c_out)
         is_output = Signal()
+        m.d.comb += is_output.eq(layer == len(rows) - 1)
+        fired = self._fire(m, FireTaps(
+            core=core, gated=gated, ctrl=ctrl, lanes=lanes, b_issue=b_issue, b_first=b_first,
+            b_last=b_last, b_out=b_out, b_word=b_word, c_start=c_start, c_group=c_group,
+            c_out=c_out, is_output=is_output))
         m.d.comb += [
-            is_output.eq(layer == len(rows) - 1),
             acts.write_bank.eq(Array(Const(int(l.dst == "act1")) for l in rows)[layer]),
-            acts.write.addr.eq(Mux(mode == FireMode.DIVIDE, fire_out, c_out)),
-            acts.write.data.eq(neurons.counts),
-            acts.write.en.eq(neurons.write & ~is_output),
+            acts.write.addr.eq(fired.write_addr),
+            acts.write.data.eq(fired.write_data),
+            acts.write.en.eq(fired.write_en),
             act_write.eq(Mux(acts.write.en, 1 << acts.write_bank, 0)),
         ]
 
@@ -279,13 +311,13 @@ class SparrowCore(wiring.Component):
         out = rows[-1]
         scores = Signal(data.ArrayLayout(signed(plan.score_bits), plan.classes))
         write_scores = Signal()
-        m.d.comb += write_scores.eq(c_start & is_output)
+        m.d.comb += write_scores.eq(fired.write_scores)
         score_domain = gated("scores", write_scores)
         for k in range(plan.classes):
             o, q = divmod(k, out.out_length)
             g, lane = divmod(o, p)
             with m.If(write_scores & (c_group == g) & (c_pos == q)):
-                m.d[score_domain] += scores[k].eq(lanes.acc[lane])
+                m.d[score_domain] += scores[k].eq(fired.scores[lane])
         group_base = Signal(range(out.groups * p + 1))
         m.d.comb += [
             argmax.clear.eq(ctrl.start),
@@ -298,7 +330,7 @@ class SparrowCore(wiring.Component):
             m.d.comb += [
                 o.eq(group_base + lane),
                 argmax.valid[lane].eq(o < out.out_channels),
-                argmax.scores[lane].eq(lanes.acc[lane]),
+                argmax.scores[lane].eq(fired.scores[lane]),
                 argmax.indices[lane].eq(o * out.out_length + c_pos),
             ]
         m.d.comb += [self.result.payload.cls.eq(argmax.index),
@@ -329,14 +361,54 @@ class SparrowCore(wiring.Component):
                 m.d[domain] += counter.eq(counter + step)
         return m
 
+    def _fire(self, m: Module, taps: FireTaps) -> FireOutputs:
+        """Stage C of the SSF core: the fire units turn each group's V into counts."""
+        plan = self._plan
+        rows = plan.layers
+        layer = taps.ctrl.layer
+        fire_en = Signal()
+        param_bits = fire_param_bits(plan, ("shift", "divide"))
+        m.submodules.neurons = neurons = DomainRenamer(taps.gated("neurons", fire_en))(
+            SsfNeuronUnits(lanes=plan.lanes, accumulator_bits=plan.accumulator_bits,
+                           count_bits=plan.count_bits, timesteps=plan.model.timesteps,
+                           param_bits=param_bits))
+        mode = Signal(FireMode)
+        m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire].value, FireMode.as_shape())
+                                  for l in rows)[layer])
+        params = fire_param_table(plan, param_bits, ("shift", "divide"))
+        m.d.comb += [
+            neurons.start.eq(taps.c_start),
+            neurons.mode.eq(mode),
+            neurons.acc.eq(taps.lanes.acc),
+            fire_en.eq(taps.c_start | neurons.busy),
+        ]
+        for lane in range(plan.lanes):
+            m.d.comb += neurons.param[lane].eq(params[lane][layer][taps.c_group])
+        # DIVIDE writes count_bits cycles after the start: keep the group's address.
+        fire_out = Signal.like(taps.c_out)
+        with m.If(taps.c_start):
+            m.d[taps.core] += fire_out.eq(taps.c_out)
+        return FireOutputs(write_addr=Mux(mode == FireMode.DIVIDE, fire_out, taps.c_out),
+                           write_data=neurons.counts,
+                           write_en=neurons.write & ~taps.is_output,
+                           scores=taps.lanes.acc,
+                           write_scores=taps.c_start & taps.is_output)
 
-def _fire_param_table(plan: HardwarePlan, bits: int):
-    """``table[lane][layer][group]``: shift or theta of that lane's neuron."""
+
+def fire_param_bits(plan: HardwarePlan, fires) -> int:
+    """Bits of the largest fire parameter of the layers whose fire is one of ``fires``."""
+    values = [int(v) for l in plan.layers if l.fire in fires for v in plan.fire_params(l).ravel()]
+    return max(1, max(values, default=1).bit_length())
+
+
+def fire_param_table(plan: HardwarePlan, bits: int, fires):
+    """``table[lane][layer][group]``: the fire parameter (``plan.fire_params``) of that lane's
+    neuron in the layers whose fire is one of ``fires`` (0 elsewhere)."""
     tables = []
     for lane in range(plan.lanes):
         per_layer = []
         for l in plan.layers:
-            values = plan.fire_params(l)[:, lane] if l.fire in ("shift", "divide") else [0]
+            values = plan.fire_params(l)[:, lane] if l.fire in fires else [0]
             per_layer.append(Array(Const(int(v), bits) for v in values))
         tables.append(Array(per_layer))
     return tables

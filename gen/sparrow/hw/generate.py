@@ -21,6 +21,7 @@ from ..errors import SparrowError
 from ..resources import CLOCK_GATE, LATCH
 from ..model.descriptor import Model
 from .core import SparrowCore
+from .if_core import IfCore
 from .plan import HardwarePlan, plan_core
 
 CLOCK_PORT = "clk"
@@ -49,13 +50,14 @@ class GeneratedDesign:
 
 def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
     """The ``GeneratedDesign`` that ``generate`` wrote into ``directory`` for ``model`` (the
-    plan is derived again from the manifest's lanes, mode and memory style)."""
+    plan is derived again from the manifest's lanes, mode, variant and memory style)."""
     out = Path(directory)
     try:
         manifest = json.loads((out / "manifest.json").read_text())
         top, files = manifest["top"], manifest["files"]
         plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"],
                          zero_skip=manifest["zero_skip"],
+                         variant=manifest.get("variant", defaults.VARIANT),
                          memory_style=manifest.get("memory_style", "flop"))
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{out} does not hold a generated design ({e})") from None
@@ -71,9 +73,14 @@ def top_name(model: Model) -> str:
     return f"sparrow_{model.name}"
 
 
+def build_core(plan: HardwarePlan, *, clock_gate: str = "instance") -> SparrowCore:
+    """The core of ``plan``'s variant: :class:`SparrowCore` (ssf) or :class:`IfCore` (if)."""
+    return (IfCore if plan.variant == "if" else SparrowCore)(plan, clock_gate=clock_gate)
+
+
 def emit_verilog(plan: HardwarePlan, *, top: str, clock_gate: str = "instance") -> str:
     """Verilog text of the core (no source attributes, so it is reproducible)."""
-    core = SparrowCore(plan, clock_gate=clock_gate)
+    core = build_core(plan, clock_gate=clock_gate)
     return verilog.convert(core, name=top, emit_src=False)
 
 
@@ -104,6 +111,7 @@ def port_map(plan: HardwarePlan) -> dict:
 
 def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.LANES,
              mode: str = defaults.HW_MODE, zero_skip: bool = defaults.ZERO_SKIP,
+             variant: str = defaults.VARIANT,
              clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
              clock_gate: str = defaults.CLOCK_GATE,
              memory_style: str = defaults.MEMORY_STYLE) -> GeneratedDesign:
@@ -120,7 +128,7 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
         raise SparrowError("memory_style latch needs clock gates (clock_gate instance): its "
                            "words are written by per-word gated clock pulses; with clock_gate "
                            "none use memory_style flop_gated or flop")
-    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip, variant=variant,
                      memory_style=memory_style)
     top = top_name(model)
     out = Path(out_dir)

@@ -19,6 +19,11 @@ A group closes no earlier than ``fire_cycles`` cycles after it opened (a divide-
 needs them); after a layer's last issue the pipeline drains ``2 + fire_cycles`` cycles, and
 after the last layer ``done`` is raised for one cycle. Addresses are running sums; the only
 products are small tables per layer.
+
+An ``if`` plan (:mod:`sparrow.hw.if_plan`) walks every layer once per timestep: after a step's
+drain the layer starts again with the next ``step``, and the running bases move on by a step
+of the source bank (``fetch_addr``), of the bias memory (``b_addr``: spread biases) and of the
+destination bank (``write_base``, to add to a written word's ``out_addr``).
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ class LayerController(wiring.Component):
     Issue outputs (valid in a cycle with ``issue``): ``tap_valid``, ``elem``, ``w_addr``,
     ``weight_read`` (read the weight word), ``bias_read`` (read the group's bias word
     ``b_addr``), ``first``, ``last``, ``group``, ``position``, ``out_addr``; and always
-    ``layer``, ``pool``, ``src_input``.
+    ``layer``, ``pool``, ``src_input`` (an ``if`` plan adds ``step`` and ``write_base``).
     """
 
     def __init__(self, plan: HardwarePlan):
@@ -77,6 +82,9 @@ class LayerController(wiring.Component):
         self._row_bits = _signed_bits(min(-l.padding * l.row_stride for l in rows),
                                       max((l.in_length + l.kernel) * l.row_stride for l in rows))
         act_words = max(max(plan.act_words), plan.input_words)
+        self._stepped = plan.variant == "if"
+        stepped = {"step": Out(range(max(plan.steps, 2))),
+                   "write_base": Out(_range_bits(max(plan.act_words)))} if self._stepped else {}
         super().__init__({
             "start": In(1),
             "busy": Out(1),
@@ -93,12 +101,13 @@ class LayerController(wiring.Component):
             "w_addr": Out(_range_bits(max(l.weight_words for l in rows))),
             "weight_read": Out(1),
             "bias_read": Out(1),
-            "b_addr": Out(_range_bits(max(l.groups for l in rows))),
+            "b_addr": Out(_range_bits(max(max(l.groups, l.bias_words) for l in rows))),
             "first": Out(1),
             "last": Out(1),
             "group": Out(_range_bits(max(l.groups for l in rows))),
             "position": Out(_range_bits(max(l.out_length for l in rows))),
             "out_addr": Out(_range_bits(max(l.out_length * l.groups for l in rows))),
+            **stepped,
         })
 
     @property
@@ -180,7 +189,27 @@ class LayerController(wiring.Component):
         last_q = Signal()
         m.d.comb += [last_w.eq(w == cur["words"] - 1), last_pos.eq(pos == end_pos - 1),
                      last_g.eq(g == cur["groups"] - 1), last_q.eq(q == cur["out_length"] - 1)]
-        m.d.comb += self.fetch_addr.eq(row + Mux(cur["pool"], g, w))
+        fetch_addr = row + Mux(cur["pool"], g, w)
+        if self._stepped:
+            # Running bases of the step: source bank, spread biases, destination bank.
+            steps = plan.steps
+            step = Signal(range(max(steps, 2)))
+            src_base = Signal(len(self.fetch_addr))
+            bias_base = Signal(len(self.b_addr))
+            last_step = Signal()
+            m.d.comb += [self.step.eq(step), last_step.eq(step == steps - 1)]
+            fetch_addr = fetch_addr + src_base
+            step_sizes = (
+                (src_base, table([l.in_length * l.row_stride if l.src != "input" else 0
+                                  for l in rows])),
+                (bias_base, table([l.groups if l.has_weights and l.src != "input" else 0
+                                   for l in rows])),
+                (self.write_base, table([l.out_length * l.groups if l.dst != "scores" else 0
+                                         for l in rows])),
+            )
+            first_step = [step.eq(0)] + [b.eq(0) for b, _ in step_sizes]
+            next_step = [step.eq(step + 1)] + [b.eq(b + size[layer]) for b, size in step_sizes]
+        m.d.comb += self.fetch_addr.eq(fetch_addr)
 
         # ---- issue state: the fetched word ----------------------------------------------
         loaded = Signal()                      # a fetched word is in the read register
@@ -222,7 +251,7 @@ class LayerController(wiring.Component):
             self.w_addr.eq(d_tb + e),
             self.weight_read.eq(loaded & ~hold & found & ~cur["pool"]),
             self.bias_read.eq(first & ~hold & ~cur["pool"]),
-            self.b_addr.eq(d_g),
+            self.b_addr.eq(d_g + bias_base if self._stepped else d_g),
             self.first.eq(first),
             self.last.eq(closing & ~hold),
             self.group.eq(d_g),
@@ -241,8 +270,9 @@ class LayerController(wiring.Component):
         # ---- sequencing ------------------------------------------------------------------
         draining = Signal()
         drain = Signal(range(max(l.drain_cycles for l in rows) + 1))
+        done = draining & (drain == 0) & (layer == n - 1)
         m.d.comb += [self.busy.eq(fetching | loaded | draining),
-                     self.done.eq(draining & (drain == 0) & (layer == n - 1))]
+                     self.done.eq(done & last_step if self._stepped else done)]
 
         def window(index, new_base, new_base_row, new_group_tb):
             """Fetch counters for the first valid position of a window starting at
@@ -252,11 +282,13 @@ class LayerController(wiring.Component):
             return [pos.eq(start), row.eq(Mux(new_base_row < 0, 0, new_base_row)),
                     tb_pos.eq(first_tb), tb.eq(first_tb), w.eq(0)]
 
-        def enter_layer(index):
+        def enter_layer(index, *, restart=False):
+            """Start layer ``index`` (``restart``: its next step)."""
+            steps = (next_step if restart else first_step) if self._stepped else []
             return [layer.eq(index), q.eq(0), g.eq(0), out_addr.eq(0),
                     base.eq(T["base0"][index]), base_row.eq(T["base_row0"][index]),
                     group_tb.eq(0), fetching.eq(1), draining.eq(0), loaded.eq(0),
-                    *window(index, T["base0"][index], T["base_row0"][index], 0)]
+                    *window(index, T["base0"][index], T["base_row0"][index], 0), *steps]
 
         # The next window: the next group at this position, or the first at the next one.
         next_base = Signal.like(base)
@@ -300,6 +332,9 @@ class LayerController(wiring.Component):
         with m.Elif(draining):
             with m.If(drain != 0):
                 m.d.sync += drain.eq(drain - 1)
+            if self._stepped:
+                with m.Elif(~last_step):
+                    m.d.sync += enter_layer(layer, restart=True)
             with m.Elif(layer == n - 1):
                 m.d.sync += draining.eq(0)
             with m.Else():

@@ -61,9 +61,14 @@ class Limits:
     max_words: int = 1 << 16          # words per memory
     max_weight_bits_total: int = 1 << 20
     max_accumulator_bits: int = 40
+    max_if_timesteps: int = 64        # T of the if variant (sparrow.hw.if_plan)
 
 
 MODES = ("baked", "loadable")
+VARIANTS = ("ssf", "if")
+"""Neuron schemes of the generated core: ``ssf`` (spike counts, this module) and ``if``
+(per-timestep integrate-and-fire, :mod:`sparrow.hw.if_plan`); ``qnn`` is ``ssf`` without zero
+skipping."""
 BUFFERS = ("input", "act0", "act1", "scores")
 
 
@@ -152,6 +157,7 @@ class HardwarePlan:
     config_addr_bits: int
     config_data_bits: int
     counter_bits: int = 32
+    variant: str = "ssf"
     memory_style: str = "flop"     # how every memory is built (sparrow.hw.memory)
 
     # ---- widths -------------------------------------------------------------------------
@@ -163,13 +169,27 @@ class HardwarePlan:
     def input_bits(self) -> int:
         return self.model.input.bits
 
+    @property
+    def activation_bits(self) -> int:
+        """Bits of one activation-buffer entry (a spike count)."""
+        return self.count_bits
+
+    @property
+    def steps(self) -> int:
+        """Passes of the schedule over each layer (the if variant: one per timestep)."""
+        return 1
+
     # ---- schedule ----------------------------------------------------------------------
     @property
     def cycles_per_inference(self) -> int:
         """Clock cycles from the first compute cycle to ``result.valid`` of the dense schedule:
         exact without zero skipping, the upper bound with it (``sparrow.hw.schedule``)."""
+        return int(self.dense_counters().cycles[0])
+
+    def dense_counters(self):
+        """The counters of the dense schedule (every element issued): an upper bound."""
         from .schedule import inference_counters     # the schedule module builds on the plan
-        return int(inference_counters(self).cycles[0])
+        return inference_counters(self)
 
     @property
     def load_cycles(self) -> int:
@@ -206,7 +226,7 @@ class HardwarePlan:
 
     @property
     def activation_memory_bits(self) -> int:
-        return sum(self.act_words) * self.lanes * self.count_bits
+        return sum(self.act_words) * self.lanes * self.activation_bits
 
     @property
     def input_memory_bits(self) -> int:
@@ -264,12 +284,14 @@ class HardwarePlan:
             "format": 1,
             "model": self.model.name,
             "mode": self.mode,
+            "variant": self.variant,
             "memory_style": self.memory_style,
             "lanes": self.lanes,
             "timesteps": self.model.timesteps,
             "widths": {
                 "input_bits": self.input_bits, "input_signed": self.model.input.signed,
-                "count_bits": self.count_bits, "operand_bits": self.operand_bits,
+                "count_bits": self.count_bits, "activation_bits": self.activation_bits,
+                "operand_bits": self.operand_bits,
                 "weight_bits": self.weight_bits, "accumulator_bits": self.accumulator_bits,
                 "score_bits": self.score_bits, "class_bits": self.class_bits,
                 "counter_bits": self.counter_bits,
@@ -285,7 +307,7 @@ class HardwarePlan:
                                  "bits": self.input_memory_bits},
                 "activation_buffers": {
                     "banks": 2, "words": list(self.act_words),
-                    "bits_per_word": self.lanes * self.count_bits,
+                    "bits_per_word": self.lanes * self.activation_bits,
                     "bits": self.activation_memory_bits,
                     "layout": "count (c, l) of a layer output: word l*groups + c//P, "
                               "lane c%P"},
@@ -332,9 +354,10 @@ class HardwarePlan:
 
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
-              zero_skip: bool = defaults.ZERO_SKIP, memory_style: str = "flop",
-              limits: Limits = Limits()) -> HardwarePlan:
-    """Derive the hardware plan; raise :class:`HardwareLimitError` if the model does not fit."""
+              zero_skip: bool = defaults.ZERO_SKIP, variant: str = defaults.VARIANT,
+              memory_style: str = "flop", limits: Limits = Limits()) -> HardwarePlan:
+    """Derive the hardware plan of a ``variant`` core (:data:`VARIANTS`); raise
+    :class:`HardwareLimitError` if the model does not fit."""
     if not isinstance(lanes, int) or isinstance(lanes, bool):
         raise TypeError(f"lanes must be an int, got {type(lanes).__name__}")
     if not 1 <= lanes <= limits.max_lanes:
@@ -343,6 +366,13 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         raise HardwareLimitError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
     if not isinstance(zero_skip, bool):
         raise TypeError(f"zero_skip must be a bool, got {zero_skip!r}")
+    if variant not in VARIANTS:
+        raise HardwareLimitError(f"variant: must be one of {', '.join(VARIANTS)}, got "
+                                 f"{variant!r}")
+    if variant == "if" and not zero_skip:
+        raise HardwareLimitError("variant if: the integrate-and-fire core is event-driven "
+                                 "(a zero spike reads nothing); it has no dense schedule, so "
+                                 "zero skipping cannot be turned off")
     if memory_style not in MEMORY_STYLES:
         raise HardwareLimitError(f"memory_style: must be one of {', '.join(MEMORY_STYLES)}, "
                                  f"got {memory_style!r}")
@@ -386,9 +416,11 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         config_data_bits=max(max(r.bits for r in regions), 1),
         memory_style=memory_style,
     )
+    if variant == "if":
+        from .if_plan import if_variant          # the if plan builds on this one
+        plan = if_variant(plan, limits)
     # Counters as wide as the dense schedule's largest count needs (no clock for spare bits).
-    from .schedule import inference_counters     # the schedule module builds on the plan
-    dense = inference_counters(plan)
+    dense = plan.dense_counters()
     plan = replace(plan, counter_bits=max(int(v[0]) for v in dense.as_dict().values())
                    .bit_length() + 1)
     if plan.weight_memory_bits > limits.max_weight_bits_total:

@@ -43,6 +43,10 @@ class Counters:
                 "activation_reads": self.activation_reads,
                 "activation_writes": self.activation_writes, "synops": self.synops}
 
+    def __add__(self, other: Counters) -> Counters:
+        return Counters(*(a + b for a, b in zip(self.as_dict().values(),
+                                                other.as_dict().values())))
+
 
 def window(layer: LayerPlan, q: int) -> range:
     """Valid input positions of output position ``q`` (padding left out)."""
@@ -109,6 +113,5 @@ def inference_counters(plan: HardwarePlan, x: np.ndarray | None = None,
         source = None if x is None else (x if layer.index == 0
                                          else activations[layer.index - 1])
         c = layer_counters(plan, layer, source)
-        totals = c if totals is None else Counters(*(a + b for a, b in zip(
-            totals.as_dict().values(), c.as_dict().values())))
+        totals = c if totals is None else totals + c
     return totals

@@ -58,6 +58,8 @@ class IfResult:
     counts: list[np.ndarray] = field(repr=False)   # per layer (N, C, L) spike counts; output: V
     weight_reads: np.ndarray = field(repr=False)   # (N,) per inference
     weight_reads_per_layer: list[np.ndarray] = field(repr=False)
+    # per layer but the output (N, T, C, L) bool: the spikes of every step (the counts summed)
+    spike_trains: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 def spread(total: np.ndarray, t: int, timesteps: int) -> np.ndarray:
@@ -85,6 +87,7 @@ def _run_if(model: Model, a: np.ndarray, aux: np.ndarray | None) -> IfResult:
     counts: list[np.ndarray] = []
     reads: list[np.ndarray] = []
     spikes_in: list[np.ndarray] | None = None       # per step (N, C, L) 0/1 of the input
+    trains: list[np.ndarray] = []
     for layer in model.layers:
         layer_aux = aux if layer.has_aux else None
         if layer.index == 0:
@@ -115,6 +118,7 @@ def _run_if(model: Model, a: np.ndarray, aux: np.ndarray | None) -> IfResult:
                 out_spikes.append(now - prev)
                 prev = now
             spikes_in = out_spikes
+            trains.append(np.stack(out_spikes, axis=1).astype(bool))
             counts.append(prev)
             reads.append(np.zeros(n, dtype=np.int64))
             continue
@@ -130,10 +134,12 @@ def _run_if(model: Model, a: np.ndarray, aux: np.ndarray | None) -> IfResult:
             u = u - s * theta
             out_spikes.append(s)
         spikes_in = out_spikes
+        trains.append(np.stack(out_spikes, axis=1).astype(bool))
         counts.append(sum(out_spikes))
     scores = counts[-1].reshape(n, model.num_classes)
     return IfResult(scores=scores, predictions=argmax_lowest(scores), counts=counts,
-                    weight_reads=sum(reads), weight_reads_per_layer=reads)
+                    weight_reads=sum(reads), weight_reads_per_layer=reads,
+                    spike_trains=trains)
 
 
 def _spike_part(layer: Layer) -> Layer:

@@ -21,9 +21,9 @@ import numpy as np
 from cocotb_tools.runner import Icarus, Runner, get_runner
 
 from ..errors import SparrowError
+from ..hw.expected import expected_run
 from ..hw.generate import GeneratedDesign
-from ..hw.schedule import inference_counters
-from ..model.golden import check_input, run
+from ..model.golden import check_input
 from .counter import COUNT_MODULE, CountedScope, counter_module, iverilog_flags
 from .icarus import DUMP_MODULE, VcdDump
 from .simulators import simulator_env
@@ -80,11 +80,11 @@ def _environ(env: dict[str, str]):
 
 def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
     """The golden model's values for the testbench: scores, classes, the hardware counters of
-    every inference (``sparrow.hw.schedule`` on the golden activations), activations."""
-    golden = run(design.plan.model, x, lanes=design.plan.lanes)
-    arrays = {"scores": golden.scores, "predictions": golden.predictions,
-              **inference_counters(design.plan, x, golden.activations).as_dict()}
-    for i, act in enumerate(golden.activations):
+    every inference and the activations written (``sparrow.hw.expected``, by the variant)."""
+    expected = expected_run(design.plan, x)
+    arrays = {"scores": expected.scores, "predictions": expected.predictions,
+              **expected.counters.as_dict()}
+    for i, act in enumerate(expected.activations):
         arrays[f"act_{i}"] = act
     np.savez(path, **arrays)
     return path

@@ -115,7 +115,7 @@ def point_options(options: FlowOptions, point: SweepPoint) -> FlowOptions:
         raise SparrowError(f"sweep: this generator builds no {point.variant!r} core; sweep "
                            f"the variants {', '.join(available_variants())}")
     if point.variant == "if":
-        return replace(options, variant="if", zero_skip=False)
+        return replace(options, variant="if", zero_skip=True)
     return replace(options, zero_skip=point.variant == "ssf")
 
 

@@ -19,7 +19,7 @@ class GenerateStep(Step):
     name = "Generate RTL"
     inputs = ("descriptor",)
     outputs = ("verilog", "rtl", "manifest")
-    config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.CLOCK_GATE, v.MEMORY_STYLE,
+    config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.VARIANT, v.CLOCK_GATE, v.MEMORY_STYLE,
                    v.CLOCK_PERIOD)
     metric_specs = {
         "design__lanes": MetricSpec("lanes", "parallel PE lanes of the core"),
@@ -28,6 +28,8 @@ class GenerateStep(Step):
         "design__memory__weight_bits": MetricSpec("bits", "weight buffer size"),
         "design__memory__activation_bits": MetricSpec("bits", "activation buffers size"),
         "design__memory__input_bits": MetricSpec("bits", "input buffer size"),
+        "design__memory__membrane_bits": MetricSpec(
+            "bits", "membrane memory size (the if variant's neuron state)"),
         "inference__cycles__planned": MetricSpec(
             "cycles", "clock cycles of one inference's computation in the dense schedule "
                       "(exact without zero skipping, an upper bound with it)"),
@@ -39,7 +41,7 @@ class GenerateStep(Step):
     def run(self, state: State, step_dir: Path, ctx: StepContext):
         c = ctx.config
         design = generate(model_of(state), step_dir, lanes=c["LANES"], mode=c["HW_MODE"],
-                          zero_skip=c["ZERO_SKIP"],
+                          zero_skip=c["ZERO_SKIP"], variant=c["VARIANT"],
                           clock_period_ns=c["CLOCK_PERIOD"], clock_gate=c["CLOCK_GATE"],
                           memory_style=c["MEMORY_STYLE"])
         plan = design.plan
@@ -52,5 +54,7 @@ class GenerateStep(Step):
             "inference__cycles__planned": plan.cycles_per_inference,
             "inference__lane_utilization": plan.lane_utilization,
         }
+        if plan.variant == "if":
+            metrics["design__memory__membrane_bits"] = plan.membrane_memory_bits
         return ({"verilog": design.verilog, "rtl": tuple(design.rtl_sources),
                  "manifest": design.manifest}, metrics)

@@ -58,7 +58,8 @@ class ActivationWriteMonitor:
         self.dut, self.manifest = dut, manifest
         self.writes: list[tuple[int, int, list[int]]] = []
         self.lanes = manifest["lanes"]
-        self.count_bits = manifest["widths"]["count_bits"]
+        widths = manifest["widths"]
+        self.count_bits = widths.get("activation_bits", widths["count_bits"])
 
     async def run(self) -> None:
         dut = self.dut

@@ -62,7 +62,11 @@ class Scoreboard:
                     continue
                 want = int(expected[channel, q])
                 if want != actual:
+                    where, what = f"position {q}", "count"
+                    if self.manifest.get("variant") == "if":
+                        step, q = divmod(q, layer["out_length"])
+                        where, what = f"position {q} at step {step}", "spike"
                     return (f"inference {index}: first difference at layer {layer['name']} "
-                            f"(index {layer_index}), neuron {channel} at position {q}: "
-                            f"expected count {want}, actual {actual}")
+                            f"(index {layer_index}), neuron {channel} at {where}: "
+                            f"expected {what} {want}, actual {actual}")
         return None
