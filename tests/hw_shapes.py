@@ -133,3 +133,44 @@ async def write_config(ctx, port, plan) -> None:
         ctx.set(port.en, 1)
         await ctx.tick()
     ctx.set(port.en, 0)
+
+
+PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
+"""The hardware counters, in the order of the core's ``perf`` port."""
+
+
+def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style="flop",
+                  variant="ssf"):
+    """Run inputs through the ``variant`` core in Amaranth's simulator (clock gating style
+    ``none``); return the plan and per inference (class, scores, counters)."""
+    from amaranth.sim import Simulator
+
+    from sparrow.hw import plan_core
+    from sparrow.hw.generate import build_core
+
+    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
+                     memory_style=memory_style, variant=variant)
+    dut = build_core(plan, clock_gate="none")
+    out = []
+
+    async def bench(ctx):
+        if mode == "loadable":
+            await write_config(ctx, dut.cfg, plan)
+        for sample in x:
+            for value in np.asarray(sample).T.reshape(-1):        # time-major stream
+                ctx.set(dut.sample.payload, int(value))
+                ctx.set(dut.sample.valid, 1)
+                await ctx.tick().until(dut.sample.ready)
+            ctx.set(dut.sample.valid, 0)
+            ctx.set(dut.result.ready, 1)
+            await ctx.tick().until(dut.result.valid)
+            out.append((ctx.get(dut.result.payload.cls),
+                        [ctx.get(dut.result.payload.scores[k]) for k in range(plan.classes)],
+                        {k: ctx.get(getattr(dut.perf, k)) for k in PERF}))
+            ctx.set(dut.result.ready, 0)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return plan, out

@@ -7,49 +7,13 @@ import math
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from conformance import case_files, load_case
-from hw_shapes import build_shape, random_inputs, write_config
+from hw_shapes import PERF, build_shape, random_inputs, simulate_core
 from sparrow.cli import main
 from sparrow.hw import HardwareLimitError, Limits, plan_core
-from sparrow.hw.core import SparrowCore
 from sparrow.hw.schedule import inference_counters
 from sparrow.model import run
-
-
-PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
-
-
-def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style="flop"):
-    """Run inputs through the core (clock gating style ``none``); return the plan and per
-    inference (class, scores, counters)."""
-    plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
-                     memory_style=memory_style)
-    dut = SparrowCore(plan, clock_gate="none")
-    out = []
-
-    async def bench(ctx):
-        if mode == "loadable":
-            await write_config(ctx, dut.cfg, plan)
-        for sample in x:
-            for value in np.asarray(sample).T.reshape(-1):        # time-major stream
-                ctx.set(dut.sample.payload, int(value))
-                ctx.set(dut.sample.valid, 1)
-                await ctx.tick().until(dut.sample.ready)
-            ctx.set(dut.sample.valid, 0)
-            ctx.set(dut.result.ready, 1)
-            await ctx.tick().until(dut.result.valid)
-            out.append((ctx.get(dut.result.payload.cls),
-                        [ctx.get(dut.result.payload.scores[k]) for k in range(plan.classes)],
-                        {k: ctx.get(getattr(dut.perf, k)) for k in PERF}))
-            ctx.set(dut.result.ready, 0)
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return plan, out
 
 
 # The ECG-sized case takes minutes in Amaranth's simulator; the ECG model runs on the emitted

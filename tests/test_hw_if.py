@@ -11,11 +11,11 @@ import pytest
 from amaranth.sim import Simulator
 
 from conformance import case_files, load_case
-from hw_shapes import SHAPES, build_shape, random_inputs, with_timesteps, write_config
+from hw_shapes import PERF, SHAPES, build_shape, random_inputs, with_timesteps, simulate_core
 from sparrow.cli import main
 from sparrow.hw import HardwareLimitError, Limits, plan_core
 from sparrow.hw.core import SparrowCore
-from sparrow.hw.generate import build_core, generate
+from sparrow.hw.generate import generate
 from sparrow.hw.if_core import IfCore
 from sparrow.hw.if_neuron import IfMode, IfNeuronUnits
 from sparrow.hw.if_schedule import if_counters
@@ -26,37 +26,9 @@ from sparrow.sim.runner import run_core_sim
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
-
-
 def simulate_if(model, x, *, lanes, mode="baked"):
-    """Inputs through the if core in Amaranth's simulator (no clock gates); per inference
-    (class, scores, counters)."""
-    plan = plan_core(model, lanes=lanes, mode=mode, variant="if")
-    dut = build_core(plan, clock_gate="none")
-    out = []
-
-    async def bench(ctx):
-        if mode == "loadable":
-            await write_config(ctx, dut.cfg, plan)
-        for sample in x:
-            for value in np.asarray(sample).T.reshape(-1):        # time-major stream
-                ctx.set(dut.sample.payload, int(value))
-                ctx.set(dut.sample.valid, 1)
-                await ctx.tick().until(dut.sample.ready)
-            ctx.set(dut.sample.valid, 0)
-            ctx.set(dut.result.ready, 1)
-            await ctx.tick().until(dut.result.valid)
-            out.append((ctx.get(dut.result.payload.cls),
-                        [ctx.get(dut.result.payload.scores[k]) for k in range(plan.classes)],
-                        {k: ctx.get(getattr(dut.perf, k)) for k in PERF}))
-            ctx.set(dut.result.ready, 0)
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return plan, out
+    """Inputs through the if core in Amaranth's simulator (see ``hw_shapes.simulate_core``)."""
+    return simulate_core(model, x, lanes=lanes, mode=mode, variant="if")
 
 
 def check_if(plan, out, x):

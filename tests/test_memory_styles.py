@@ -230,7 +230,7 @@ def test_core_verilator_latch(tmp_path):
 @pytest.mark.parametrize("style", DECODED)
 def test_core_in_amaranth_simulator(style):
     """The whole core with the style's cycle-exact model (clock_gate none)."""
-    from test_hw_core import simulate_core
+    from hw_shapes import simulate_core
     from sparrow.model import run
     model, lanes = build_shape("t1_conv_pool_dense")
     x = random_inputs(model, 2, 5)
