@@ -330,7 +330,9 @@ class SparrowCore(wiring.Component):
             m.d.comb += [
                 o.eq(group_base + lane),
                 argmax.valid[lane].eq(o < out.out_channels),
-                argmax.scores[lane].eq(fired.scores[lane]),
+                # Operand isolation: the comparator tree sees the accumulators only in the
+                # cycles it takes them, not at every MAC.
+                argmax.scores[lane].eq(Mux(write_scores, fired.scores[lane], 0)),
                 argmax.indices[lane].eq(o * out.out_length + c_pos),
             ]
         m.d.comb += [self.result.payload.cls.eq(argmax.index),
@@ -379,7 +381,9 @@ class SparrowCore(wiring.Component):
         m.d.comb += [
             neurons.start.eq(taps.c_start),
             neurons.mode.eq(mode),
-            neurons.acc.eq(taps.lanes.acc),
+            # Operand isolation: the fire units take V in start cycles only (module doc of
+            # SsfNeuronUnits); between them their shifters and comparators stay still.
+            neurons.acc.eq(Mux(taps.c_start, taps.lanes.acc.as_value(), 0)),
             fire_en.eq(taps.c_start | neurons.busy),
         ]
         for lane in range(plan.lanes):

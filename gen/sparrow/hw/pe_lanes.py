@@ -55,9 +55,12 @@ class PeLanes(wiring.Component):
         with m.If(self.en):
             for i in range(self._lanes):
                 acc = self.acc[i]
+                # The max comparator sees its operands only in pooling layers (operand
+                # isolation): elsewhere the accumulator changes at every MAC.
+                word = Mux(self.pool, self.word[i], 0)
+                held = Mux(self.pool, acc, 0)
                 with m.If(self.pool):
-                    word = self.word[i]
-                    m.d.sync += acc.eq(Mux(self.first | (word > acc), word, acc))
+                    m.d.sync += acc.eq(Mux(self.first | (word > held), word, acc))
                 with m.Else():
                     start = Mux(self.first, self.coefficients.biases[i], acc)
                     product = Mux(self.valid, self.coefficients.weights[i] * self.operand, 0)
