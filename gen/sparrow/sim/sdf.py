@@ -25,6 +25,11 @@ Three things stand between OpenSTA's ``write_sdf`` and an annotated Icarus simul
   the flop then samples what the real one does. The wrapper adds no net to the design's top
   level, so the toggle counts are unchanged by it.
 
+* time step: cell models declare their own precision (OSU018: ``timescale 1ns/10ps``), and
+  Icarus rounds every annotated delay to it; 10 ps steps added up along a clock tree exceed
+  the few ps of hold slack static timing leaves. ``fine_cell_models`` writes copies at 1 fs
+  (same time unit), and the runner builds a timed run at 1 fs.
+
 Icarus reports an instance it cannot find and an IOPATH that matches no ``specify`` path of
 the cell as ``SDF WARNING`` lines; ``annotation_problems`` collects them from the simulation
 log and ``TimedNetlist.check_annotation`` fails on any it cannot explain. One it can: a cell
@@ -208,6 +213,22 @@ def timed_netlist(netlist: str | Path, sdf: str | Path, top: str, out_dir: str |
     path.write_text(body + "\n".join(defparams) + "\nendmodule" + end + "\n".join(wrappers))
     return TimedNetlist(netlist=path, sdf=out_sdf, cells=sum(1 for b in cells if _IOPATH.search(b)),
                         arcs=arcs, hold_wrapped=len(held), shared_inputs=frozenset(shared))
+
+
+_TIMESCALE = re.compile(r"`timescale\s+(\d+\s*[munpf]?s)\s*/\s*\d+\s*[munpf]?s")
+
+
+def fine_cell_models(models: Sequence[Path], out_dir: str | Path) -> list[Path]:
+    """Copies of the cell-model files in ``out_dir`` with every ``timescale`` precision set to
+    1 fs (units kept), so annotated delays are not rounded (see the module doc)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for i, model in enumerate(models):
+        copy = out_dir / f"{i}_{Path(model).name}"
+        copy.write_text(_TIMESCALE.sub(r"`timescale \1/1fs", Path(model).read_text(errors="replace")))
+        copies.append(copy)
+    return copies
 
 
 def annotation_problems(log: str) -> list[str]:

@@ -13,7 +13,7 @@ from ...errors import ToolError
 from ...library import get_library
 from ...power import Activity, load_liberty
 from ...sim.runner import CoreSimResult, run_core_sim
-from ...sim.sdf import timed_netlist
+from ...sim.sdf import fine_cell_models, timed_netlist
 from .. import variables as v
 from ..metrics import MetricSpec
 from ..state import State, view_files
@@ -185,7 +185,8 @@ class GateLevelSimStep(Step):
         ctx.progress(f"timed run: {timed.cells} cells with SDF delays, {timed.hold_wrapped} "
                      "with hold windows")
         result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "timed",
-                             sources=[timed.netlist, *library.cell_models],
+                             sources=[timed.netlist, *fine_cell_models(
+                                 library.cell_models, step_dir / "timed" / "cells")],
                              build_args=list(library.iverilog_flags), sdf=timed.sdf,
                              activity=counts, clock_period_ns=c["CLOCK_PERIOD"])
         self._checked(result, counts, "timed gate-level simulation")
