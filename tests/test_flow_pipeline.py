@@ -1,11 +1,15 @@
 """``sparrow flow`` end to end on the tiny example: every level bit-exact with the golden
-model, energy figures consistent, resumable steps, clear errors."""
+model, energy figures consistent, resumable steps, clear errors; timed activity
+(``--timed-activity``: the netlist also simulated with OpenSTA's cell delays, glitches
+counted)."""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sparrow.errors import SparrowError
 from sparrow.flow import FLOW_STEPS, FlowOptions, Progress, run_flow
 from sparrow.flow.energy import average_power_w
 from sparrow.hw.plan import plan_core
@@ -26,6 +31,9 @@ from sparrow.power import Activity, compute_power, load_liberty
 from sparrow.power.annotate import annotate
 from sparrow.power.link import link_design
 from sparrow.report import write_report
+from sparrow.sim.icarus import run_icarus
+from sparrow.sim.sdf import (SDF_BUILD_ARGS, annotation_problems, fine_cell_models,
+                              timed_netlist)
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "examples" / "tiny" / "tiny.toml"
@@ -302,3 +310,98 @@ def test_other_libraries_are_repaired_clean_and_bit_exact(library, tmp_path):
     golden = run(load_model(TINY), np.load(run_dir / "inputs.npy"), lanes=4)
     seen = json.loads((run_dir / "06-cocotb-gate_sim" / "results.json").read_text())["observed"]
     assert [o["scores"] for o in seen] == golden.scores.tolist()
+
+
+INVERTER = """
+module top(input A, output Y);
+  INVX1 u (.A(A), .Y(Y));
+endmodule
+module tb;
+  reg a = 0; wire y; real t0;
+  top dut(.A(a), .Y(y));
+  initial begin
+    $sdf_annotate("delays.sdf", dut);
+    #10 a = 1; t0 = $realtime;
+    @(y); $display("fall %0.4f", $realtime - t0);
+    #10 a = 0; t0 = $realtime;
+    @(y); $display("rise %0.4f", $realtime - t0);
+    $finish;
+  end
+endmodule
+"""
+SDF = """(DELAYFILE (SDFVERSION "3.0") (DESIGN "top") (DIVIDER /) (TIMESCALE 1ns)
+ (CELL (CELLTYPE "INVX1") (INSTANCE u)
+  (DELAY (ABSOLUTE (IOPATH A Y (1.234::1.234) (2.345::2.345))))))
+"""
+
+
+def test_icarus_applies_opensta_style_triples(tmp_path):
+    """OpenSTA writes (min::max) with no typical value; Icarus keeps the cell model's own
+    delay for an undefined one without a word, so the build selects max: the inverter's
+    rise and fall delays are then the SDF's, not OSU018's specparams (0.06 ns), to the fs
+    (the cell models' own 10 ps precision would round them)."""
+    (tmp_path / "delays.sdf").write_text(SDF)
+    tb = tmp_path / "tb.v"
+    tb.write_text("`timescale 1ns/1fs\n" + INVERTER)
+    models = fine_cell_models(get_library("osu018").cell_models, tmp_path / "cells")
+    result = run_icarus([tb, *models], tmp_path,
+                        flags=SDF_BUILD_ARGS, expect="rise")
+    assert "fall 2.3450" in result.output and "rise 1.2340" in result.output
+    assert annotation_problems(result.output) == []
+
+
+def test_timed_activity_in_the_flow(tiny_run, tmp_path):
+    run_dir, options, first = tiny_run
+    copy = tmp_path / "tiny"
+    shutil.copytree(run_dir, copy)
+    state = _flow(copy, dataclasses.replace(options, timed_activity=True),
+                  from_step="cocotb.gate_sim")
+    m = state.metrics
+    # Both runs bit-exact (the step fails otherwise), over the same inputs.
+    assert m["gatesim__timed__inferences"] == m["gatesim__inferences"] == 3
+    zero_counts, timed_counts = state.views["activity"]
+    assert (zero_counts.name, timed_counts.name) == ("activity.tsv", "activity_timed.tsv")
+    # Every cell of the netlist has timing arcs in OSU018 (no fill or tie cells): Icarus
+    # annotated each one, and every IOPATH of the SDF but those of pins sharing a net.
+    netlist = read_netlist(state.views["netlist"])
+    assert m["gatesim__sdf__cells"] == len(netlist.instances) > 9000
+    with gzip.open(state.views["sdf"], "rt") as f:
+        iopaths = len(re.findall(r"\(IOPATH ", f.read()))
+    assert m["gatesim__sdf__arcs"] + m["gatesim__sdf__shared_input_arcs"] == iopaths
+    sequential = sum(i.cell in ("DFFPOSX1", "LATCH") for i in netlist.instances)
+    assert m["gatesim__sdf__hold_wrapped"] == sequential
+    # The zero-delay figures are the plain run's; the timed ones differ (glitches).
+    assert m["power__activity__timed"] is True
+    assert m["inference__energy__zero_delay"] == first.metrics["inference__energy"]
+    assert m["inference__energy"] != m["inference__energy__zero_delay"]
+    assert m["power__glitch__fraction"] == pytest.approx(
+        1 - m["inference__energy__zero_delay"] / m["inference__energy"])
+    lanes = "power__glitch__fraction__block:lanes"
+    assert m[lanes] == pytest.approx(1 - m["inference__energy__zero_delay__block:lanes"]
+                                     / m["inference__energy__block:lanes"])
+    report = (copy / "report.md").read_text()
+    assert "### Zero-delay vs timed energy" in report and "| whole core |" in report
+    doc = json.loads((copy / "metrics.json").read_text())
+    assert doc["units"]["inference__energy__zero_delay"] == "J"
+
+
+def test_bad_sdf_is_one_clear_error(tiny_run, tmp_path):
+    run_dir, _, state = tiny_run
+    netlist, sdf = state.views["netlist"], state.views["sdf"]
+    with gzip.open(sdf, "rt") as f:
+        text = f.read()
+    junk = tmp_path / "junk.sdf"
+    junk.write_text("not an sdf\n")
+    with pytest.raises(SparrowError, match=r"not an SDF file"):
+        timed_netlist(netlist, junk, "sparrow_tiny", tmp_path / "a", {})
+    with pytest.raises(SparrowError, match=r"written for design 'sparrow_tiny', not 'other'"):
+        timed_netlist(netlist, sdf, "other", tmp_path / "b", {})
+    stranger = tmp_path / "stranger.sdf"
+    stranger.write_text(re.sub(r"\(INSTANCE (\S)", r"(INSTANCE nowhere_\1", text, count=1))
+    with pytest.raises(SparrowError, match=r"instance nowhere_\S+ is not in netlist.v"):
+        timed_netlist(netlist, stranger, "sparrow_tiny", tmp_path / "c", {})
+    wire = tmp_path / "wire.sdf"
+    wire.write_text(re.sub(r"(\(INTERCONNECT \S+ \S+ )\(0\.0+::0\.0+\)", r"\1(0.5::0.5)", text,
+                           count=1))
+    with pytest.raises(SparrowError, match=r"non-zero INTERCONNECT delay"):
+        timed_netlist(netlist, wire, "sparrow_tiny", tmp_path / "d", {})

@@ -92,7 +92,8 @@ def synthetic_doc(**changes) -> dict:
         "design__repair__buffers": 120, "design__repair__nets": 45,
         "power__extrapolated__fraction": 0.031, "power__below_range__fraction": 0.002,
         "rtl_sim__inferences": 2, "gatesim__inferences": 2, "inference__count": 2,
-        "inference__energy": 4.0e-8, "inference__energy__timed": 4.6e-8,
+        "inference__energy": 4.6e-8, "inference__energy__zero_delay": 4.0e-8,
+        "power__activity__timed": True,
         "power__glitch__fraction": 1 - 40 / 46, "inference__time": 2.9e-5,
         "inference__rate": 1.2, "power__average": 1.003e-6,
         "power__average__assumption": "clock running, gates closed, samples arriving at "
@@ -103,8 +104,8 @@ def synthetic_doc(**changes) -> dict:
         "power__total__group:Clock": 2.55e-4,
     }
     for block in ZERO:
-        m[f"inference__energy__block:{block}"] = ZERO[block]
-        m[f"inference__energy__timed__block:{block}"] = TIMED[block]
+        m[f"inference__energy__block:{block}"] = TIMED[block]
+        m[f"inference__energy__zero_delay__block:{block}"] = ZERO[block]
         m[f"power__glitch__fraction__block:{block}"] = 1 - ZERO[block] / TIMED[block]
     m["power__extrapolated__fraction__block:lanes"] = 0.09
     for name, value in changes.items():
@@ -186,10 +187,11 @@ def test_report_opens_with_the_not_signoff_verdict_then_the_answer(tmp_path):
     # markdown: the verdict right under the title, before any other number
     lines = [line for line in md.splitlines() if line]
     assert lines[1] == f"> **NOT A SIGN-OFF RESULT: {'; '.join(REASONS)}**"
-    assert lines[2].startswith("**One inference costs 40 nJ")
+    assert lines[2].startswith("**One inference costs 46 nJ with cell delays (40 nJ in a "
+                               "zero-delay simulation)")
 
     shown = {c["label"]: c["value"] for c in cards["cards"]}
-    assert shown == {"energy per inference": "40 nJ", "average power at 1.2 Hz": "1.003 µW",
+    assert shown == {"energy per inference": "46 nJ", "average power at 1.2 Hz": "1.003 µW",
                      "area": "512,659 µm²", "fmax": "51.8 MHz",
                      "bit-exact, RTL": "2 inferences", "bit-exact, gate level": "2 inferences",
                      "sign-off": "not a sign-off result"}
@@ -228,7 +230,7 @@ def test_signoff_section_comes_before_every_plot_and_the_metric_table_last(tmp_p
     assert "whole core40 nJ46 nJ13 %" in text
     assert "lanes15 nJ19 nJ21.1 %" in text
     # energy by block, with where the power engine read beyond its tables
-    assert "lanes15 nJ37.5 %9 %" in text and "controller5 nJ12.5 %not measured" in text
+    assert "lanes19 nJ41.3 %9 %" in text and "controller6 nJ13 %not measured" in text
 
 
 def test_plots_have_units_on_their_axes_and_captions(tmp_path):

@@ -191,7 +191,7 @@ def cmd_flow(args) -> int:
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
                           max_fanout=args.max_fanout, strict=args.strict,
-                          keep_vcd=args.keep_vcd)
+                          keep_vcd=args.keep_vcd, timed_activity=args.timed_activity)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
     state = run_flow(args.file, run_dir, x, options, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
@@ -312,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the gate-level VCD (every net, whole run; about 150 MB "
                         "and twice the simulation time per ECG beat); power uses the toggle "
                         "counts either way")
+    f.add_argument("--timed-activity", action="store_true",
+                   help="also simulate the netlist with the cells' delays (OpenSTA's SDF), "
+                        "so glitches are counted: energy and power from the timed run, the "
+                        "zero-delay figures and the glitch share per block beside them")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
     f.add_argument("--list-steps", action="store_true", help="print the steps and exit")

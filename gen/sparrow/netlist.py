@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import NetlistError
@@ -544,6 +544,34 @@ def verilog_name(name: str) -> str:
     if _PLAIN.fullmatch(name) and name not in _KEYWORDS:
         return name
     return "\\" + name + " "
+
+
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9_]")
+
+
+def plain_instance_names(netlist: Netlist) -> tuple[Netlist, dict[str, str]]:
+    """``netlist`` with every instance renamed to a plain identifier (each character outside
+    ``[A-Za-z0-9_]`` becomes ``_``, a leading digit gets ``i`` before it, made unique with a
+    ``_N`` suffix), and the map original name -> new name. Nets and ports keep their names.
+
+    Why: Icarus's SDF annotator resolves a CELL INSTANCE by splitting it at ``.`` and has no
+    escaped identifiers, so a Yosys cell name like ``core.lanes.acc_DFFPOSX1_Q`` cannot be
+    annotated (``sparrow.sim.sdf``)."""
+    used: set[str] = set()
+    renamed: dict[str, str] = {}
+    instances = []
+    for inst in netlist.instances:
+        base = _NOT_PLAIN.sub("_", inst.name) or "i"
+        if base[0].isdigit():
+            base = "i" + base
+        name, k = base, 0
+        while name in used or name in _KEYWORDS:
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name)
+        renamed[inst.name] = name
+        instances.append(Instance(name=name, cell=inst.cell, pins=inst.pins))
+    return replace(netlist, instances=instances), renamed
 
 
 def _port_groups(ports: list[PortBit]) -> dict[str, list[tuple[int | None, PortBit]]]:

@@ -75,12 +75,14 @@ METRICS: dict[str, MetricSpec] = {
     "power__total": MetricSpec("W", "internal + switching + leakage power"),
     "power__total__group": MetricSpec("W", "total power of one group (Sequential, Combinational, Clock, ...)"),
     "power__total__block": MetricSpec("W", "total power of one design block (hierarchy prefix)"),
-    # timed gate-level simulation (cell delays): glitches
-    "inference__energy__timed": MetricSpec(
-        "J", "energy of one inference from the activity of a timed gate-level simulation "
-             "(cell delays, glitches included)"),
-    "inference__energy__timed__block": MetricSpec(
-        "J", "timed-simulation energy of one inference in one block"),
+    # timed gate-level simulation (cell delays): glitches; inference__energy is then timed
+    "inference__energy__zero_delay": MetricSpec(
+        "J", "energy of one inference from the zero-delay gate-level simulation of the same "
+             "inputs (no glitches), beside the timed inference__energy"),
+    "inference__energy__zero_delay__block": MetricSpec(
+        "J", "zero-delay energy of one inference in one block"),
+    "power__total__zero_delay": MetricSpec(
+        "W", "total power over the inference window from the zero-delay simulation"),
     "power__glitch__fraction": MetricSpec(
         "", "share of the timed energy per inference that zero-delay simulation misses "
             "(1 - zero-delay energy / timed energy)"),

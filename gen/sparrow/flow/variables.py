@@ -67,6 +67,10 @@ GATESIM_KEEP_VCD = ConfigVar("GATESIM_KEEP_VCD", bool, False,
                              "also write the gate-level VCD (every net, whole run) beside the "
                              "toggle counts: about 150 MB and twice the simulation time for one "
                              "ECG beat")
+GATESIM_TIMED = ConfigVar("GATESIM_TIMED", bool, False,
+                          "also simulate the netlist with the cells' delays (OpenSTA's SDF): "
+                          "glitches counted; power then comes from the timed counts, the "
+                          "zero-delay figures beside them")
 RTL_SIMULATOR = ConfigVar("RTL_SIMULATOR", str, defaults.RTL_SIMULATOR, "RTL simulator",
                           choices=SIMULATORS)
 INFERENCE_RATE = ConfigVar("INFERENCE_RATE", float, defaults.INFERENCE_RATE_HZ,

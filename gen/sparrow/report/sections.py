@@ -128,14 +128,15 @@ def title(run: RunMetrics) -> str:
 
 def summary(run: RunMetrics) -> list[Block]:
     """The verdict, the answer in one sentence, and the headline figures as cards."""
-    energy, timed = run.number("inference__energy"), run.number("inference__energy__timed")
+    # With timed activity inference__energy is the timed figure, the zero-delay one beside it.
+    energy, zero = run.number("inference__energy"), run.number("inference__energy__zero_delay")
     rate, average = run.number("inference__rate"), run.number("power__average")
     if energy is None:
         lead = "Energy per inference: not measured (this run has no power results)."
     else:
         lead = f"One inference costs {format_value(energy, 'J')}"
-        if timed is not None:
-            lead += f" ({format_value(timed, 'J')} with cell delays)"
+        if zero is not None:
+            lead += f" with cell delays ({format_value(zero, 'J')} in a zero-delay simulation)"
         if rate is not None and average is not None:
             lead += (f"; at {format_value(rate, 'Hz')} ({rate * 60:.4g} per minute) the core "
                      f"draws {format_value(average, 'W')} on average")
@@ -145,10 +146,11 @@ def summary(run: RunMetrics) -> list[Block]:
     context = context[:1].upper() + context[1:]        # not capitalize(): keeps "MIT-BIH"
 
     inferences = run.number("inference__count")
-    energy_note = ("zero-delay gate-level activity" if inferences is None else
-                   f"zero-delay gate-level activity of {inferences:g} inference(s)")
-    if timed is not None:
-        energy_note += f"; timed simulation: {format_value(timed, 'J')}"
+    kind = "timed" if run.flag("power__activity__timed") else "zero-delay"
+    energy_note = (f"{kind} gate-level activity" if inferences is None else
+                   f"{kind} gate-level activity of {inferences:g} inference(s)")
+    if zero is not None:
+        energy_note += f"; zero-delay simulation: {format_value(zero, 'J')}"
     assumption = run.text("power__average__assumption")
     statuses = [c.status(run) for c in SIGNOFF_CHECKS]
     measured, failed = len(statuses) - statuses.count(None), statuses.count("FAIL")
@@ -209,13 +211,13 @@ def signoff(run: RunMetrics) -> list[Block]:
             Heading(3, "Clock tree and repair"),
             Table(("figure", "value", SOURCE), _rows(run, CLOCK_TREE_AND_REPAIR), (1,)),
             Heading(3, "Zero-delay vs timed energy")]
-    zero, timed = run.by_modifier("inference__energy__block"), \
-        run.by_modifier("inference__energy__timed__block")
-    if not run.has("inference__energy__timed"):
+    zero, timed = run.by_modifier("inference__energy__zero_delay__block"), \
+        run.by_modifier("inference__energy__block")
+    if not run.has("inference__energy__zero_delay"):
         return out + [Paragraph("Timed gate-level energy: not measured. The energy figures "
                                 "come from a zero-delay simulation, which counts no glitches.")]
     glitch = run.by_modifier("power__glitch__fraction__block")
-    rows = [("whole core", run.show("inference__energy"), run.show("inference__energy__timed"),
+    rows = [("whole core", run.show("inference__energy__zero_delay"), run.show("inference__energy"),
              run.show("power__glitch__fraction"))]
     rows += [(b, format_value(zero[b], "J") if b in zero else NOT_MEASURED,
               format_value(timed[b], "J") if b in timed else NOT_MEASURED,
@@ -238,8 +240,10 @@ def energy(run: RunMetrics, plots: Path) -> list[Block]:
                   + "Energy = per-transition internal and switching energies over the inference "
                   "window plus leakage, divided by the inferences in it."),
         Table(("figure", "value", SOURCE), _rows(run, (
-            ("energy per inference (zero delay)", "inference__energy"),
-            ("energy per inference (timed, cell delays)", "inference__energy__timed"),
+            ("energy per inference" + (" (timed, cell delays)" if run.flag("power__activity__timed")
+                                       else " (zero delay)"), "inference__energy"),
+            ("energy per inference (zero delay, beside the timed one)",
+             "inference__energy__zero_delay"),
             ("inference time", "inference__time"),
             ("cycles per inference", "inference__cycles"),
             ("weight reads per inference", "inference__weight_reads"),
@@ -251,9 +255,9 @@ def energy(run: RunMetrics, plots: Path) -> list[Block]:
         shown = bar_chart(blocks, plots / "energy_block.png", unit="J",
                           title="Energy per inference by block", quantity="energy per inference")
         figures = [Figure("plots/energy_block.png", f"Energy per inference by block, {shown}")]
-        timed = run.by_modifier("inference__energy__timed__block")
-        if timed:
-            shown = paired_bar_chart(blocks, timed, plots / "energy_timed_block.png",
+        zero = run.by_modifier("inference__energy__zero_delay__block")
+        if zero:
+            shown = paired_bar_chart(zero, blocks, plots / "energy_timed_block.png",
                                      names=("zero delay", "timed"), unit="J",
                                      title="Zero-delay vs timed energy by block",
                                      quantity="energy per inference")

@@ -26,6 +26,7 @@ from ..hw.generate import GeneratedDesign
 from ..model.golden import check_input
 from .counter import COUNT_MODULE, CountedScope, counter_module, iverilog_flags
 from .icarus import DUMP_MODULE, VcdDump
+from .sdf import SDF_BUILD_ARGS, annotation_problems
 from .simulators import simulator_env
 from .tb.job import TbJob
 
@@ -56,6 +57,7 @@ class CoreSimResult:
     run_seconds: float
     log: Path
     window_ns: tuple[float, float] | None = None   # first sample offered .. last result (ns)
+    sdf_problems: list[str] = field(default_factory=list)   # SDF entries Icarus did not apply
 
     @property
     def passed(self) -> bool:
@@ -111,9 +113,10 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     (``sparrow.sim.counter``; ``sparrow.power.Activity.from_counts`` reads it). ``sdf`` (Icarus
     only, with cell models that have ``specify`` blocks): annotate the cells with these
     delays, so the simulation is timed and glitches happen as the delays make them (the
-    counts and the VCD then count them). Icarus's SDF reader takes no escaped characters: the
-    instances of a netlist simulated this way need plain names
-    (``sparrow.netlist.plain_instance_names``). ``runner``: a cocotb runner of ``simulator``
+    counts and the VCD then count them); ``sparrow.sim.sdf.timed_netlist`` makes a netlist
+    and OpenSTA's SDF of it readable for Icarus; the entries Icarus could not apply
+    (``SDF WARNING``/``SDF ERROR`` lines of its log) are ``CoreSimResult.sdf_problems``
+    (``TimedNetlist.check_annotation`` judges them). ``runner``: a cocotb runner of ``simulator``
     to build and run with instead of the default one (other build or run arguments, e.g.
     ``bench/gatesim.py``'s Verilator netlist runner).
     """
@@ -171,12 +174,16 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         annotate.write_text(f"module {SDF_MODULE};\n  initial $sdf_annotate("
                             f"\"{Path(sdf).resolve()}\", {design.top});\nendmodule\n")
         sources.append(annotate)
-        args += ["-gspecify", "-s", SDF_MODULE]
+        args += [*SDF_BUILD_ARGS, "-s", SDF_MODULE]
     if module is not None:
         counted = work / f"{COUNT_MODULE}.v"
         counted.write_text(CountedScope(design.top, str(activity)).verilog())
         sources.append(counted)
         args += ["-s", COUNT_MODULE, *iverilog_flags(module)]
+    # A timed run needs a finer time step than 1 ps: rounding each annotated delay to the
+    # step accumulates along a clock tree of tens of cells into races that the static timing
+    # (a few ps of hold slack) says are not there.
+    timescale = ("1ns", "1fs" if sdf is not None else "1ps")
     testcases = ["inferences_match_golden"] + (["reset_mid_inference"]
                                                if reset_mid_inference else [])
     extra_env = {"SPARROW_TB_JOB": str(job_path)}
@@ -189,7 +196,7 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         try:
             runner.build(sources=[str(p) for p in sources], hdl_toplevel=design.top,
                          build_dir=build_dir, build_args=args, always=True,
-                         timescale=("1ns", "1ps"), log_file=work / f"{simulator}_build.log")
+                         timescale=timescale, log_file=work / f"{simulator}_build.log")
         except (SystemExit, Exception) as e:
             raise SparrowError(f"{simulator} build of {design.top} failed ({e}); log: "
                                f"{work / f'{simulator}_build.log'}") from None
@@ -197,8 +204,10 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
         xml = runner.test(test_module=TEST_MODULE, hdl_toplevel=design.top, test_dir=work,
                           build_dir=build_dir, extra_env=extra_env, testcase=testcases,
                           results_xml=str(work / f"results_{simulator}.xml"), log_file=log,
-                          timescale=("1ns", "1ps"))
+                          timescale=timescale)
         t2 = time.perf_counter()
+    problems = annotation_problems(log.read_text(errors="replace")) \
+        if sdf is not None and log.is_file() else []
     passed, failed = _read_xml(Path(xml))
     seen = json.loads(results.read_text()) if results.exists() else \
         {"observed": [], "errors": [f"the testbench wrote no results; see {log}"],
@@ -209,7 +218,8 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                         errors=seen["errors"], diagnosis=seen["diagnosis"],
                         tests_passed=passed, tests_failed=failed, build_seconds=t1 - t0,
                         run_seconds=t2 - t1, log=log,
-                        window_ns=tuple(seen["window_ns"]) if seen.get("window_ns") else None)
+                        window_ns=tuple(seen["window_ns"]) if seen.get("window_ns") else None,
+                        sdf_problems=problems)
 
 
 def _read_xml(path: Path) -> tuple[list[str], list[str]]:

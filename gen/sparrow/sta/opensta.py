@@ -148,7 +148,7 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
     ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``). ``max_fanout`` and
     ``max_transition_ns`` go into the SDC (OpenSTA checks the transition limit). ``sdf``: also
     write the cells' delays (from the NLDM tables at their loads and transitions) to that SDF
-    file, for a timed gate-level simulation.
+    file (gzipped when it ends in ``.gz``), for a timed gate-level simulation.
 
     Raises ``SparrowError`` for a non-positive period or a clock port the netlist lacks;
     ``ToolError`` when OpenSTA fails.
@@ -178,7 +178,10 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         "SDC": sdc.name,        # the script runs in out_dir: keep the folder movable
         "CLOCKS": "set_propagated_clock [all_clocks]" if propagated_clock else "",
         "HOLD_ENDPOINTS": HOLD_ENDPOINTS,
-        "WRITE_SDF": f'write_sdf -digits 4 "{Path(sdf).resolve()}"' if sdf is not None else "",
+        # 6 digits (fs): a timed simulation adds up tens of cell delays along a clock tree
+        # against hold slacks of a few ps.
+        "WRITE_SDF": (f'write_sdf -digits 6{" -gzip" if Path(sdf).suffix == ".gz" else ""} '
+                      f'"{Path(sdf).resolve()}"' if sdf is not None else ""),
     }, name=STA_TEMPLATE.name))
     log = out_dir / "sta.log"
     output = run_tool(["sta", "-no_init", "-no_splash", "-exit", script.resolve()], log=log,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from ...hw.core import BLOCKS
 from ...library import get_library
@@ -45,7 +46,9 @@ class PowerStep(Step):
     """Views ``netlist`` + ``activity`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
     power over the inference window by group and by block, energy per inference, and the
     average power at an inference rate with the core idle (leaking, clock stopped) between
-    inferences."""
+    inferences. With timed activity (``activity`` holds the zero-delay and the timed counts)
+    the figures are the timed ones, and the zero-delay energy (whole core and by block) and
+    the glitch share are reported beside them."""
     id = "sparrow.power"
     name = "Power"
     inputs = ("netlist", "activity")
@@ -74,6 +77,9 @@ class PowerStep(Step):
                  "over the window plus leakage, / inferences"),
         "inference__energy__block": MetricSpec("J", "energy of one inference in one block"),
         "inference__rate": MetricSpec("Hz", "inference rate for the average power"),
+        "power__activity__timed": MetricSpec(
+            "", "true when the figures come from the timed gate-level simulation (SDF cell "
+                "delays, glitches counted), false for zero-delay"),
         "power__average": MetricSpec(
             "W", "average power at the inference rate: energy per inference x rate + leakage "
                  "while idle (clock stopped between inferences)"),
@@ -86,14 +92,22 @@ class PowerStep(Step):
         m = state.metrics
         start, end = m["gatesim__window__start"], m["gatesim__window__end"]
         count = int(m["gatesim__inferences"])
-        activity = Activity.from_counts(view_files(state.view("activity"))[0])
-        ctx.progress(f"toggle counts of {len(activity.names)} nets, window {start:g}-{end:g} ns")
-        report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
-                               c["DESIGN_NAME"], activity=activity,
-                               clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
+        files = view_files(state.view("activity"))
+        timed = len(files) == 2       # (zero-delay counts, timed counts): see the gate-level step
         window_s = (end - start) * 1e-9
+
+        def power_of(counts: Path):
+            activity = Activity.from_counts(counts)
+            ctx.progress(f"toggle counts of {len(activity.names)} nets ({counts.name}), window "
+                         f"{start:g}-{end:g} ns")
+            report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
+                                   c["DESIGN_NAME"], activity=activity,
+                                   clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
+            return report, report.by_block(block_patterns())
+
+        report, blocks = power_of(files[-1])
         energy = report.energy_j / count
-        blocks = report.by_block(block_patterns())
+        kind = "timed (SDF cell delays, glitches counted)" if timed else "zero-delay"
         metrics = {
             "power__internal__total": report.internal_total_w,
             "power__switching__total": report.switching_total_w,
@@ -101,9 +115,10 @@ class PowerStep(Step):
             "power__total": report.total_w,
             "power__annotated__fraction": report.annotated_fraction,
             "power__known__fraction": report.known_fraction,
+            "power__activity__timed": timed,
             "power__activity_source": (
-                f"gate-level toggle counts of {count} inference(s), window {start:g}-{end:g} ns "
-                f"(Icarus + cocotb, {library.name} cell models)"),
+                f"{kind} gate-level toggle counts of {count} inference(s), window "
+                f"{start:g}-{end:g} ns (Icarus + cocotb, {library.name} cell models)"),
             "power__window": window_s,
             "power__extrapolated__fraction": report.total.extrapolated_fraction,
             "power__below_range__fraction": report.total.below_range_fraction,
@@ -124,6 +139,8 @@ class PowerStep(Step):
                 metrics[f"inference__energy__block:{name}"] = block.total_w * window_s / count
                 metrics[f"power__extrapolated__fraction__block:{name}"] = \
                     block.extrapolated_fraction
+        if timed:
+            metrics |= self._zero_delay(power_of(files[0]), energy, blocks, window_s, count)
         table = step_dir / "instance_power.tsv"
         report.write_instance_table(table)
         doc = {"summary": report.summary(), "metrics": metrics,
@@ -135,3 +152,22 @@ class PowerStep(Step):
         path.write_text(json.dumps(doc, indent=1) + "\n")
         (step_dir / "power.txt").write_text(report.summary() + "\n")
         return {"power_report": path, "power_instances": table}, metrics
+
+    @staticmethod
+    def _zero_delay(zero, timed_energy: float, timed_blocks, window_s: float,
+                    count: int) -> dict[str, Any]:
+        """The zero-delay figures beside the timed ones, and the glitch share (timed minus
+        zero-delay, over timed) of the whole core and of each block."""
+        report, blocks = zero
+        energy = report.energy_j / count
+        metrics = {"inference__energy__zero_delay": energy,
+                   "power__total__zero_delay": report.total_w,
+                   "power__glitch__fraction": 1 - energy / timed_energy}
+        for name, block in blocks.items():
+            if block.instances:
+                metrics[f"inference__energy__zero_delay__block:{name}"] = \
+                    block.total_w * window_s / count
+                if timed_blocks[name].total_w > 0:
+                    metrics[f"power__glitch__fraction__block:{name}"] = \
+                        1 - block.total_w / timed_blocks[name].total_w
+        return metrics

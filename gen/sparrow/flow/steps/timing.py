@@ -22,11 +22,12 @@ class StaStep(Step):
     and ``timing_report`` (``timing.json``: every metric of the step): setup and hold slack,
     clock skew, the critical path, and the design-rule violator counts (transition from
     OpenSTA and from Sparrow's checker, which must agree; capacitance and fanout, which
-    Debian's OpenSTA 2.0.17 cannot check, from Sparrow's checker)."""
+    Debian's OpenSTA 2.0.17 cannot check, from Sparrow's checker); ``sdf``: the cells' delays
+    as OpenSTA computes them (``<top>.sdf.gz``, for the timed gate-level simulation)."""
     id = "opensta.timing"
     name = "Static timing and design rules"
     inputs = ("netlist",)
-    outputs = ("sdc", "timing_report")
+    outputs = ("sdc", "sdf", "timing_report")
     config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PORT, v.CLOCK_PERIOD, v.IO_DELAY,
                    v.MAX_FANOUT)
     metric_specs = {
@@ -49,7 +50,8 @@ class StaStep(Step):
                          clock_port=c["CLOCK_PORT"], clock_period_ns=c["CLOCK_PERIOD"],
                          input_delay_ns=io, output_delay_ns=io, propagated_clock=True,
                          max_fanout=rules.max_fanout,
-                         max_transition_ns=rules.max_transition_s * 1e9)
+                         max_transition_ns=rules.max_transition_s * 1e9,
+                         sdf=step_dir / f"{c['DESIGN_NAME']}.sdf.gz")
         check = check_design_rules(read_netlist(netlist, c["DESIGN_NAME"]), liberty, rules,
                                    clock_port=c["CLOCK_PORT"])
         metrics = {**result.metrics(), **check.metrics(), "timing__io_delay": io}
@@ -59,4 +61,5 @@ class StaStep(Step):
         report.write_text(json.dumps({"metrics": metrics, "design_rule_examples": check.examples,
                                       "hold_violators": result.hold_violators[:100]},
                                      indent=1) + "\n")
-        return {"sdc": result.sdc, "timing_report": report}, metrics
+        return {"sdc": result.sdc, "sdf": step_dir / f"{c['DESIGN_NAME']}.sdf.gz",
+                "timing_report": report}, metrics

@@ -11,7 +11,7 @@ import json
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, SimTimeoutError, with_timeout
 from cocotb.utils import get_sim_time
 
 from .drivers import ConfigDriver, SampleDriver
@@ -87,15 +87,31 @@ async def inferences_match_golden(dut):
     window.open()
     feeder = cocotb.start_soon(feed())
     observed = []
+    # A core that stops answering (a netlist timed wrongly, say) must fail, not hang: each
+    # result is due within a generous bound of the input's samples and the plan's cycles.
+    bound = 4 * (inputs[0].size * len(job.sample_stall or [1])
+                 + manifest["per_inference"]["max_cycles"] * len(job.result_stall or [1])) + 1000
+    stuck = False
     for i in range(len(inputs)):
-        seen = await monitor.receive(on_transfer=window.close if i == len(inputs) - 1 else None)
+        try:
+            seen = await with_timeout(
+                monitor.receive(on_transfer=window.close if i == len(inputs) - 1 else None),
+                bound * job.clock_period_ns, "ns")
+        except SimTimeoutError:
+            board.errors.append(f"inference {i}: no result within {bound} cycles (the core "
+                                "stopped answering)")
+            stuck = True
+            break
         observed.append(seen)
         board.check(i, seen)
     end_ns = get_sim_time("ns") - job.clock_period_ns / 2   # receive() returns at the falling edge
-    await feeder
+    if stuck:
+        feeder.cancel()
+    else:
+        await feeder
 
     diagnosis = []
-    if board.errors and job.trace_on_mismatch:
+    if board.errors and job.trace_on_mismatch and not stuck:
         first_bad = next(i for i, o in enumerate(observed)
                          if o.scores != [int(v) for v in expected["scores"][i]])
         await _reset(dut)
