@@ -76,9 +76,10 @@ class RtlSimStep(Step):
         c = ctx.config
         model = model_of(state)
         design = design_of(state, model)
-        x = inputs_of(state)
+        x, aux = inputs_of(state)
         ctx.progress(f"{len(x)} inferences on {c['RTL_SIMULATOR']}")
-        result = run_core_sim(design, x, simulator=c["RTL_SIMULATOR"], work_dir=step_dir,
+        result = run_core_sim(design, x, aux=aux, simulator=c["RTL_SIMULATOR"],
+                             work_dir=step_dir,
                              sources=view_files(state.view("rtl")),
                              clock_period_ns=c["CLOCK_PERIOD"])
         metrics = _check(result, "RTL simulation")
@@ -114,12 +115,13 @@ class GateLevelSimStep(Step):
         library = get_library(c["LIBRARY"])
         model = model_of(state)
         design = design_of(state, model)
-        x = inputs_of(state)
+        x, aux = inputs_of(state)
         ctx.progress(f"{len(x)} inferences on the {library.name} netlist (Icarus, "
                      f"{c['CLOCK_PERIOD']:g} ns clock)")
         counts = step_dir / "activity.tsv"
         vcd = step_dir / "activity.vcd" if c["GATESIM_KEEP_VCD"] else None
-        result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "sim",
+        result = run_core_sim(design, x, aux=aux, simulator="icarus",
+                             work_dir=step_dir / "sim",
                              sources=[*view_files(state.view("netlist")), *library.cell_models],
                              build_args=list(library.iverilog_flags), vcd=vcd, activity=counts,
                              clock_period_ns=c["CLOCK_PERIOD"])
