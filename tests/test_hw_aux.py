@@ -90,10 +90,14 @@ def test_aux_core_in_amaranth_simulation(name, mode):
     assert simulate_amaranth(plan, x, aux) == golden_answers(plan, x, aux)
 
 
-# Icarus runs every shape in both modes; Verilator builds take ~20 s each: one by default.
+# The default suite runs each shape once on Icarus (modes alternating) and one loadable shape
+# on Verilator (the ECG test below runs a baked core on it); the rest with -m slow.
+RTL_DEFAULT = {("aux_hidden_divide", "loadable", "icarus"),
+               ("aux_output_signed", "baked", "icarus"),
+               ("aux_first_layer", "loadable", "icarus"),
+               ("aux_hidden_divide", "loadable", "verilator")}
 RTL_CASES = [pytest.param(name, mode, sim, id=f"{name}-{mode}-{sim}",
-                          marks=[pytest.mark.slow] if sim == "verilator" and
-                          (name, mode) != ("aux_first_layer", "baked") else [])
+                          marks=[] if (name, mode, sim) in RTL_DEFAULT else [pytest.mark.slow])
              for name in AUX_SHAPES for mode in ("baked", "loadable")
              for sim in ("icarus", "verilator")]
 
