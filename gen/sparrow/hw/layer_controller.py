@@ -90,11 +90,11 @@ class LayerController(wiring.Component):
                                       max((l.in_length + l.kernel) * l.row_stride for l in rows))
         act_words = max(max(plan.act_words), plan.input_words, plan.aux_words)
         self._stepped = plan.variant == "if"
-        stepped = {"step": Out(range(max(plan.steps, 2))),
-                   "write_base": Out(_range_bits(max(plan.act_words)))} if self._stepped else {}
+        extra = {"step": Out(range(max(plan.steps, 2))),
+                 "write_base": Out(_range_bits(max(plan.act_words)))} if self._stepped else {}
         self._aux = plan.aux_words > 0
         if self._aux:
-            stepped.update({"fetch_aux": Out(1), "aux": Out(1)})
+            extra.update({"fetch_aux": Out(1), "aux": Out(1)})
         super().__init__({
             "start": In(1),
             "busy": Out(1),
@@ -117,7 +117,7 @@ class LayerController(wiring.Component):
             "group": Out(_range_bits(max(l.groups for l in rows))),
             "position": Out(_range_bits(max(l.out_length for l in rows))),
             "out_addr": Out(_range_bits(max(l.out_length * l.groups for l in rows))),
-            **stepped,
+            **extra,
         })
 
     @property
