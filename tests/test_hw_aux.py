@@ -17,6 +17,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from hw_shapes import build_shape, random_aux, random_inputs, write_config
+from test_hw_core import counted_by_hand
 from sparrow.ecg import data
 from sparrow.ecg.evaluate import beat_aux
 from sparrow.hw import plan_core
@@ -84,10 +85,15 @@ AMARANTH_CASES = [pytest.param(name, mode, id=f"{name}-{mode}",
 
 @pytest.mark.parametrize("name, mode", AMARANTH_CASES)
 def test_aux_core_in_amaranth_simulation(name, mode):
+    """Class, scores and counters equal the golden model's and the schedule's, and the
+    counters equal a walk of the schedule by hand (``test_hw_core.counted_by_hand``)."""
     model, lanes = build_shape(name)
     plan = plan_core(model, lanes=lanes, mode=mode)
     x, aux = random_inputs(model, 3), random_aux(model, 3)
-    assert simulate_amaranth(plan, x, aux) == golden_answers(plan, x, aux)
+    out = simulate_amaranth(plan, x, aux)
+    assert out == golden_answers(plan, x, aux)
+    for i, (_, _, perf) in enumerate(out):
+        assert perf == counted_by_hand(model, x[i], lanes, True, aux[i]), i
 
 
 # The default suite runs each shape once on Icarus (modes alternating) and one loadable shape
