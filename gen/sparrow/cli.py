@@ -131,8 +131,10 @@ def cmd_generate(args) -> int:
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
     membranes = f", membranes {plan.membrane_memory_bits} bits" if plan.variant == "if" else ""
+    aux = f", aux {plan.aux_memory_bits} bits (aux stream)" if plan.aux_words else ""
     print(f"memories: weights {plan.weight_memory_bits} bits, activations "
-          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{membranes}")
+          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{aux}"
+          f"{membranes}")
     for path in (design.verilog, design.clock_gate, design.latch, design.manifest, design.sdc,
                  design.librelane_config):
         if path is not None:
