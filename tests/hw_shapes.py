@@ -100,8 +100,13 @@ SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
                                           _dense("d1", 8), _dense("fc", 4, role=OUT)]), 4, {}),
     "mixed_fire_modes": (_desc(31, 1, 20, [_conv("c1", 4, 3), _dense("d1", 6),
                                            _dense("fc", 3, role=OUT)]), 2, {"pow2": [1.0, 0.0]}),
-    # Aux inputs: at a hidden dense layer behind a pool (divide fire, a partial last group),
-    # at the output layer (signed aux values), at the first layer (it reads raw samples).
+}
+
+# Shapes with an aux input, apart from SHAPES (whose tests drive samples only, and run the if
+# variant, which has no aux path): at a hidden dense layer behind a pool (divide fire, a
+# partial last group), at the output layer (signed aux values), at the first layer (it reads
+# raw samples).
+AUX_SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
     "aux_hidden_divide": (_desc(15, 1, 16, [_conv("c1", 5, 3, padding=1), _pool("p1", 2),
                                             _dense("d1", 7, aux=True),
                                             _dense("fc", 3, role=OUT)], aux=(4, 12, False)),
@@ -115,8 +120,9 @@ SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
 
 
 def build_shape(name: str, seed: int = 0) -> tuple[Model, int]:
-    """The model of shape ``name`` (deterministic) and its lane count."""
-    desc, lanes, opts = SHAPES[name]
+    """The model of shape ``name`` (of SHAPES or AUX_SHAPES; deterministic) and its lane
+    count."""
+    desc, lanes, opts = SHAPES[name] if name in SHAPES else AUX_SHAPES[name]
     rng = np.random.default_rng(sum(map(ord, name)) + seed)
     weights = random_weights(desc, rng)
     if opts.get("skew") == "negative":

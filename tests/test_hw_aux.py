@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw_shapes import build_shape, random_aux, random_inputs, write_config
+from hw_shapes import AUX_SHAPES, build_shape, random_aux, random_inputs, write_config
 from test_hw_core import counted_by_hand
 from sparrow.ecg import data
 from sparrow.ecg.evaluate import beat_aux
@@ -30,7 +30,6 @@ from sparrow.sim.runner import run_core_sim
 REPO = Path(__file__).resolve().parents[1]
 MITDB = REPO / ".." / "shared" / "data" / "mitdb"
 PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
-AUX_SHAPES = ("aux_hidden_divide", "aux_output_signed", "aux_first_layer")
 SAMPLE_STALL = (1, 1, 0, 1, 0, 0, 1)
 RESULT_STALL = (0, 1, 0, 0, 1)
 # DS2 records for the CI sample: between them every class but Q (rare in DS2) has beats.
