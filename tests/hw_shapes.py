@@ -22,11 +22,13 @@ def _conv(name, out, k, *, stride=1, padding=0, wb=8, role=None):
     return d
 
 
-def _dense(name, out, *, wb=8, role=None):
+def _dense(name, out, *, wb=8, role=None, aux=False):
     d = {"name": name, "kind": "dense", "out_features": out, "weight_bits": wb,
          "bias_bits": 16}
     if role:
         d["role"] = role
+    if aux:
+        d["aux_input"] = True
     return d
 
 
@@ -34,10 +36,14 @@ def _pool(name, k, stride=None):
     return {"name": name, "kind": "maxpool1d", "kernel": k, "stride": stride or k}
 
 
-def _desc(t, c, length, layers, *, bits=8, signed=True):
-    return {"name": "shape", "timesteps": t,
-            "input": {"channels": c, "length": length, "bits": bits, "signed": signed},
-            "layers": layers}
+def _desc(t, c, length, layers, *, bits=8, signed=True, aux=None):
+    """``aux``: (features, bits, signed) of an aux input (one dense layer has aux=True)."""
+    d = {"name": "shape", "timesteps": t,
+         "input": {"channels": c, "length": length, "bits": bits, "signed": signed},
+         "layers": layers}
+    if aux is not None:
+        d["aux_input"] = dict(zip(("features", "bits", "signed"), aux))
+    return d
 
 
 OUT = "output"
@@ -96,10 +102,27 @@ SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
                                            _dense("fc", 3, role=OUT)]), 2, {"pow2": [1.0, 0.0]}),
 }
 
+# Shapes with an aux input, apart from SHAPES (whose tests drive samples only, and run the if
+# variant, which has no aux path): at a hidden dense layer behind a pool (divide fire, a
+# partial last group), at the output layer (signed aux values), at the first layer (it reads
+# raw samples).
+AUX_SHAPES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
+    "aux_hidden_divide": (_desc(15, 1, 16, [_conv("c1", 5, 3, padding=1), _pool("p1", 2),
+                                            _dense("d1", 7, aux=True),
+                                            _dense("fc", 3, role=OUT)], aux=(4, 12, False)),
+                          3, {"pow2": 0.0}),
+    "aux_output_signed": (_desc(7, 2, 10, [_conv("c1", 4, 3), _dense("fc", 5, role=OUT,
+                                                                        aux=True)],
+                                aux=(3, 6, True)), 2, {}),
+    "aux_first_layer": (_desc(31, 2, 5, [_dense("d1", 6, aux=True), _dense("fc", 3, role=OUT)],
+                              aux=(1, 16, False)), 4, {}),
+}
+
 
 def build_shape(name: str, seed: int = 0) -> tuple[Model, int]:
-    """The model of shape ``name`` (deterministic) and its lane count."""
-    desc, lanes, opts = SHAPES[name]
+    """The model of shape ``name`` (of SHAPES or AUX_SHAPES; deterministic) and its lane
+    count."""
+    desc, lanes, opts = SHAPES[name] if name in SHAPES else AUX_SHAPES[name]
     rng = np.random.default_rng(sum(map(ord, name)) + seed)
     weights = random_weights(desc, rng)
     if opts.get("skew") == "negative":
@@ -115,6 +138,17 @@ def random_inputs(model: Model, n: int, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.integers(model.input.min_value, model.input.max_value + 1,
                         size=(n, *model.input.shape))
+
+
+def random_aux(model: Model, n: int, seed: int = 1) -> np.ndarray | None:
+    """Aux vectors uniform over the aux range, a quarter of them zero (zeros still issue);
+    None for a model without aux input."""
+    spec = model.aux_input
+    if spec is None:
+        return None
+    rng = np.random.default_rng(seed + 1000)
+    aux = rng.integers(spec.min_value, spec.max_value + 1, size=(n, spec.features))
+    return np.where(rng.random(aux.shape) < 0.25, 0, aux)
 
 
 def with_timesteps(model: Model, timesteps: int) -> Model:

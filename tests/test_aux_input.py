@@ -1,6 +1,6 @@
 """The auxiliary input vector (raw integers joined at one dense layer): descriptor validation,
 golden model against the plain per-sample reference (hypothesis), counters by hand, the IF
-reference, ``sparrow run`` with an ``.npz``, and the generator's refusal.
+reference, ``sparrow run`` and ``sparrow sim`` with an ``.npz``, and the generated core's aux input.
 
 Independent sources: the plain reference (Python integers and loops), counts computed here
 from the shapes, and Python's integer arithmetic for the accumulator extremes.
@@ -299,13 +299,59 @@ def test_cli_check_and_random_run_with_aux(tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)["predictions"]) == 3
 
 
-def test_generator_refuses_an_aux_model_at_plan_time(tmp_path, capsys):
+def test_generator_builds_the_aux_input_and_sim_takes_it(tmp_path, capsys):
+    """The ssf core of an aux model: the manifest lists the aux stream, its buffer and the aux
+    weight words; ``sparrow sim`` (Icarus) takes x and aux from an .npz and is bit-exact; a
+    missing, misshapen or out-of-range aux array is one clear line; the if variant refuses."""
     model = model_from_dict(*_base())
-    with pytest.raises(HardwareLimitError, match="aux inputs are not supported by the "
-                                                 "generator yet"):
-        plan_core(model)
+    plan = plan_core(model, lanes=2, mode="loadable")
+    manifest = plan.manifest()
+    assert manifest["aux_input"]["features"] == 2 and manifest["aux_input"]["layer"] == "d"
+    assert manifest["memories"]["aux_buffer"] == {"words": 2, "bits_per_word": 12, "bits": 24}
+    # Layer d: 2 groups of 6 taps + 2 aux words; its config region holds them all.
+    d = plan.layers[1]
+    assert (d.aux_words, d.weight_words) == (2, 2 * (6 + 2))
+    words = plan.weight_words(d)
+    assert words[6:8].tolist() == [[1, 1], [1, 1]] and words[14:16].tolist() == [[1, 0]] * 2
     path = save_model(model, tmp_path / "m.toml")
-    assert main(["generate", str(path), "-o", str(tmp_path / "out")]) == 1
-    err = capsys.readouterr().err
-    assert "aux inputs are not supported by the generator yet" in err
-    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    rng = np.random.default_rng(3)
+    x = rng.integers(-128, 128, (3, 1, 4))
+    aux = np.array([[0, 4095], [17, 0], [2000, 3]])
+    np.savez(tmp_path / "in.npz", x=x, aux=aux)
+    assert main(["sim", str(path), "--inputs", str(tmp_path / "in.npz"), "--lanes", "2",
+                 "--mode", "loadable", "--work", str(tmp_path / "sim")]) == 0
+    out = capsys.readouterr().out
+    assert "bit-exact: 3/3 inferences" in out
+    manifest = json.loads((tmp_path / "sim" / "design" / "manifest.json").read_text())
+    assert manifest["ports"]["aux"]["bits"] == 12
+    np.save(tmp_path / "x.npy", x)
+    for name, arrays, message in (
+            ("x.npy", None, "aux: model aux needs an aux input of 2 integers"),
+            ("shape.npz", {"x": x, "aux": aux[:, :1]}, "aux: shape [3, 1] does not match"),
+            ("range.npz", {"x": x, "aux": aux + 4000}, "aux: values must be in 0..4095")):
+        if arrays is not None:
+            np.savez(tmp_path / name, **arrays)
+        assert main(["sim", str(path), "--inputs", str(tmp_path / name), "--work",
+                     str(tmp_path / "bad")]) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(HardwareLimitError, match="variant if: model aux joins an aux input at "
+                                                 "layer d; the integrate-and-fire core has no "
+                                                 "aux path"):
+        plan_core(model, variant="if")
+
+
+def test_flow_carries_the_aux_vectors_to_the_rtl_simulation(tmp_path, capsys):
+    """``sparrow flow`` keeps the aux vectors beside the samples (view ``inputs``) and the RTL
+    step drives them: the first ``--inferences`` of an .npz, bit-exact."""
+    model = model_from_dict(*_base())
+    path = save_model(model, tmp_path / "m.toml")
+    rng = np.random.default_rng(5)
+    x, aux = rng.integers(-128, 128, (4, 1, 4)), rng.integers(0, 4096, (4, 2))
+    np.savez(tmp_path / "in.npz", x=x, aux=aux)
+    run_dir = tmp_path / "run"
+    assert main(["flow", str(path), "--inputs", str(tmp_path / "in.npz"), "--inferences", "3",
+                 "-o", str(run_dir), "--to", "cocotb.rtl_sim", "--quiet"]) == 0
+    capsys.readouterr()
+    assert np.array_equal(np.load(run_dir / "aux.npy"), aux[:3])
+    assert json.loads((run_dir / "metrics.json").read_text())["metrics"]["rtl_sim__inferences"] == 3

@@ -38,10 +38,11 @@ def test_conformance_vectors_on_hardware(path):
         assert perf == {k: int(v[i]) for k, v in counters.as_dict().items()}, f"vector {i}"
 
 
-def counted_by_hand(model, x, lanes, zero_skip):
-    """The counters of one inference, walking the schedule element by element (the module doc
-    of sparrow.hw.schedule), independently of its vectorised formulas."""
-    golden = run(model, x[None], lanes=lanes)
+def counted_by_hand(model, x, lanes, zero_skip, aux=None):
+    """The counters of one inference (aux values ``aux`` for a model with an aux input),
+    walking the schedule element by element (the module doc of sparrow.hw.schedule),
+    independently of its vectorised formulas."""
+    golden = run(model, x[None], aux=None if aux is None else aux[None], lanes=lanes)
     sources = [x] + [a[0] for a in golden.activations[:-1]]
     cbits = model.count_bits
     totals = dict.fromkeys(PERF, 0)
@@ -78,6 +79,12 @@ def counted_by_hand(model, x, lanes, zero_skip):
                         cycles += max(1, len(issued))
                         totals["weight_reads"] += active * len(issued)
                         totals["synops"] += active * sum(1 for c in issued if src[c, pos])
+                # The aux layer's aux values follow the window, each one word, zero or not.
+                for value in (aux if layer.has_aux else []):
+                    totals["activation_reads"] += 1
+                    cycles += 1
+                    totals["weight_reads"] += active
+                    totals["synops"] += active * (value != 0)
                 totals["cycles"] += max(cycles, fire)
         totals["cycles"] += 1 + drain + fire
         totals["activation_writes"] += 0 if layer.is_output else layer.out_length * groups

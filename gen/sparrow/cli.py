@@ -24,25 +24,20 @@ def _load(path: str):
     return load_model(path)
 
 
-def _load_inputs(model, args) -> np.ndarray:
-    from .model.inputs import load_inputs, random_inputs
-    if args.inputs is not None:
-        return load_inputs(model, args.inputs, option="--inputs")
-    return random_inputs(model, args.random, args.seed)
-
-
-def _flow_inputs(model, args) -> tuple[np.ndarray, str]:
-    """The inferences a flow runs, and where they came from: ``--inputs`` (the first
-    ``--inferences``), ``--random N``, or for a one-beat ECG model MIT-BIH test beats."""
-    from .model.inputs import load_inputs, random_inputs
+def _flow_inputs(model, args) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """The inferences a flow runs (raw samples, aux vectors or None), and where they came
+    from: ``--inputs`` (the first ``--inferences``), ``--random N``, or for a one-beat ECG
+    model MIT-BIH test beats."""
     if args.random is not None:
-        return (random_inputs(model, args.random, args.seed),
-                f"{args.random} uniform random inputs (seed {args.seed})")
+        x, aux = _load_inputs_and_aux(model, args)
+        return x, aux, f"{args.random} uniform random inputs (seed {args.seed})"
     if args.inputs is not None:
-        x = load_inputs(model, args.inputs, option="--inputs")[:args.inferences]
-        return x, f"the first {len(x)} inputs of {args.inputs}"
+        x, aux = _load_inputs_and_aux(model, args)
+        x, aux = x[:args.inferences], None if aux is None else aux[:args.inferences]
+        return x, aux, f"the first {len(x)} inputs of {args.inputs}"
     from .ecg.inputs import flow_beats
-    return flow_beats(model, args.inferences, mitdb=args.mitdb)
+    x, described = flow_beats(model, args.inferences, mitdb=args.mitdb)
+    return x, None, described
 
 
 def _load_inputs_and_aux(model, args):
@@ -136,8 +131,10 @@ def cmd_generate(args) -> int:
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
           f"{plan.lane_utilization * 100:.1f}%")
     membranes = f", membranes {plan.membrane_memory_bits} bits" if plan.variant == "if" else ""
+    aux = f", aux {plan.aux_memory_bits} bits (aux stream)" if plan.aux_words else ""
     print(f"memories: weights {plan.weight_memory_bits} bits, activations "
-          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{membranes}")
+          f"{plan.activation_memory_bits} bits, input {plan.input_memory_bits} bits{aux}"
+          f"{membranes}")
     for path in (design.verilog, design.clock_gate, design.latch, design.manifest, design.sdc,
                  design.librelane_config):
         if path is not None:
@@ -150,7 +147,7 @@ def cmd_sim(args) -> int:
     from .hw.generate import generate
     from .sim.runner import run_core_sim
     model = _load(args.file)
-    x = _load_inputs(model, args)
+    x, aux = _load_inputs_and_aux(model, args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
                       zero_skip=not args.no_zero_skip, variant=args.variant,
@@ -158,7 +155,7 @@ def cmd_sim(args) -> int:
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
           f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode, "
           f"{design.plan.memory_style} memories) in {work} ...", flush=True)
-    result = run_core_sim(design, x, simulator=args.sim, work_dir=work / args.sim)
+    result = run_core_sim(design, x, aux=aux, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
     status = "bit-exact" if result.passed else "MISMATCH"
@@ -184,7 +181,7 @@ def cmd_flow(args) -> int:
     if args.file is None:
         raise SparrowError("give a model descriptor: sparrow flow FILE")
     model = _load(args.file)
-    x, described = _flow_inputs(model, args)
+    x, aux, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
                           variant=args.variant, memory_style=args.memory_style,
                           library=args.library,
@@ -193,7 +190,7 @@ def cmd_flow(args) -> int:
                           max_fanout=args.max_fanout, strict=args.strict,
                           keep_vcd=args.keep_vcd, timed_activity=args.timed_activity)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
-    state = run_flow(args.file, run_dir, x, options, inputs_described=described,
+    state = run_flow(args.file, run_dir, x, options, aux=aux, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
                      progress=Progress(tool_lines=not args.quiet))
     write_report(run_dir)
@@ -225,7 +222,11 @@ def cmd_sweep(args) -> int:
     from .flow import FlowOptions
     from .study.sweep import SweepSpec, run_sweep
     model = _load(args.file)
-    x, described = _flow_inputs(model, args)
+    x, aux, described = _flow_inputs(model, args)
+    if aux is not None:
+        # The sweep's points include the if variant, which has no aux path.
+        raise SparrowError(f"sweep: model {model.name} has an aux input; sweeps take models "
+                           "without one (run sparrow flow per point)")
     spec = SweepSpec(Path(args.file), tuple(args.timesteps), tuple(args.scales),
                      tuple(args.variants),
                      FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
@@ -251,9 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run the bit-exact golden model on inputs")
     r.add_argument("file", help="descriptor (.toml or .json)")
-    _input_options(r, required=True, default_help="; or .npz holding x (the raw samples) "
-                   "and, for a model with an aux input, aux (N, features); --random also "
-                   "draws random aux vectors")
+    _input_options(r, required=True)
     r.add_argument("--lanes", type=_positive, default=1,
                    help="PE lanes the activation-traffic counters assume")
     r.add_argument("--json", action="store_true", help="print predictions and counters as JSON")
@@ -359,8 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _input_options(p: argparse.ArgumentParser, *, required: bool, default_help: str = "") -> None:
     src = p.add_mutually_exclusive_group(required=required)
     src.add_argument("--inputs", metavar="X.npy",
-                     help=f".npy of raw samples, shape (N, C, L) or (C, L){default_help}")
-    src.add_argument("--random", type=_positive, metavar="N", help="N random inputs")
+                     help=f".npy of raw samples, shape (N, C, L) or (C, L), or .npz holding x "
+                     f"(the raw samples) and, for a model with an aux input, aux (N, "
+                     f"features){default_help}")
+    src.add_argument("--random", type=_positive, metavar="N",
+                     help="N random inputs (and random aux vectors for a model with an aux "
+                     "input)")
     p.add_argument("--seed", type=int, default=defaults.SEED,
                    help=f"seed for --random (default {defaults.SEED})")
 

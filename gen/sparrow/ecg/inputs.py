@@ -28,6 +28,10 @@ def flow_beats(model: Model, count: int, *, mitdb: str | os.PathLike | None = No
     if not takes_one_beat(model):
         raise SparrowError(f"model {model.name!r} takes inputs of shape {model.input.shape}, "
                            "not one ECG beat: give --inputs FILE.npy or --random N")
+    if model.aux_input is not None:
+        # The intra-patient test beats come without the aux features of every model's split.
+        raise SparrowError(f"model {model.name!r} has an aux input: give --inputs FILE.npz "
+                           "(arrays x and aux) or --random N")
     if count < 1:
         raise SparrowError(f"--inferences must be at least 1, got {count}")
     beats, labels = intra_test_beats(mitdb)

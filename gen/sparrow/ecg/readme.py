@@ -221,10 +221,12 @@ def render_readme(metrics: dict) -> str:
         "average of the record's regular, not premature, beats over the QRS and over the "
         "whole window, and the ratio of their peak-to-peak amplitudes). `ecg_rr` takes the "
         "first 6 (the RR features it was trained with), `ecg_rr_ds1` all 11. The front end "
-        "computes them in integers from the beat positions and the quantized windows. The "
-        "hardware generator does not build aux inputs yet (`sparrow generate` refuses them "
-        "with one message); `sparrow run ecg_rr.toml --input beats.npz` runs them (`x` and "
-        "`aux` arrays).",
+        "computes them in integers from the beat positions and the quantized windows. "
+        "`sparrow run ecg_rr.toml --inputs beats.npz` runs them on the golden model (`x` and "
+        "`aux` arrays), `sparrow sim` on the generated `ssf` core, which takes the features "
+        "on an aux stream of its own (the `if` variant refuses aux inputs); "
+        "`bench/ecg_rr_hw.py` runs `ecg_rr_ds1` on the DS2 test beats on Verilator, "
+        "bit-exact against the golden model.",
         "",
         "## QRS detector",
         "",

@@ -15,7 +15,7 @@ from ..hw.generate import top_name
 from ..library import get_library
 from ..model import load_model
 from ..model.descriptor import descriptor_files
-from ..model.golden import check_input
+from ..model.golden import check_aux, check_input
 from ..resources import LATCH
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from .lock import run_folder_lock
@@ -65,14 +65,18 @@ def build_flow(design_name: str, options: FlowOptions = FlowOptions()) -> Sequen
 
 
 def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: np.ndarray,
-             options: FlowOptions = FlowOptions(), *, inputs_described: str = "given inputs",
+             options: FlowOptions = FlowOptions(), *, aux: np.ndarray | None = None,
+             inputs_described: str = "given inputs",
              from_step: str | None = None, to_step: str | None = None,
              progress: Progress | None = None) -> State:
     """Run the flow on ``descriptor`` with ``inputs`` ((N, C, L) raw samples, kept as
-    ``run_dir/inputs.npy``; ``inputs_described`` says where they came from, for the report)
-    in ``run_dir``; return the final state. Only one flow at a time may use a run folder."""
+    ``run_dir/inputs.npy``; for a model with an aux input, ``aux`` (N, features), kept as
+    ``run_dir/aux.npy`` beside it in view ``inputs``; ``inputs_described`` says where they
+    came from, for the report) in ``run_dir``; return the final state. Only one flow at a time
+    may use a run folder."""
     model = load_model(descriptor)
     x = check_input(model, inputs)
+    aux = check_aux(model, aux, len(x))
     if options.memory_style == "latch":
         # Before minutes of generation and simulation: synthesis would refuse it.
         get_library(options.library).wrapper_verilog(LATCH, asked_by="flow")
@@ -80,11 +84,17 @@ def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: 
     progress = progress or Progress()
     flow = build_flow(top_name(model), options)
     with run_folder_lock(run_dir):
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(x, dtype=np.int64))
-        saved = atomic_write_bytes(run_dir / "inputs.npy", buffer.getvalue())
+        saved = [_save_array(run_dir / "inputs.npy", x)]
+        if aux is not None:
+            saved.append(_save_array(run_dir / "aux.npy", aux))
         progress.step_line(f"inputs: {inputs_described}")
         return flow.run(run_dir, initial_views={"descriptor": descriptor_files(descriptor),
                                                 "inputs": saved},
                         from_step=from_step, to_step=to_step, progress=progress,
                         notes={"inputs": inputs_described, "library": options.library})
+
+
+def _save_array(path: Path, values: np.ndarray) -> Path:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(values, dtype=np.int64))
+    return atomic_write_bytes(path, buffer.getvalue())

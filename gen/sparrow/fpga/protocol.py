@@ -142,6 +142,11 @@ class ProtocolLayout:
 
     @classmethod
     def from_plan(cls, plan, *, capacity: int | None = None) -> "ProtocolLayout":
+        if plan.aux_words:
+            # An INFER frame carries samples only; the core would wait for its aux values.
+            raise SparrowError(f"fpga: model {plan.model.name} has an aux input; the UART "
+                               "protocol carries no aux values yet (simulate it with sparrow "
+                               "sim)")
         sample_bytes = _bytes_for(plan.input_bits)
         needed = plan.input_words * sample_bytes
         if capacity is None:

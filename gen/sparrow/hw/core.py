@@ -15,6 +15,11 @@ Interfaces (Verilog port names in brackets):
 
 * ``sample`` [sample__valid, sample__ready, sample__payload]: raw samples in time-major order
   (sample ``l*C + c`` is channel ``c`` at time ``l``); accepted while the core is idle.
+* ``aux`` [aux__valid, aux__ready, aux__payload] (a model with an aux input): the aux values
+  of the inference, feature 0 first, raw integers of the aux width. A stream of its own
+  because the aux values have their own width and signedness (RR intervals of 12 unsigned
+  bits beside 11-bit signed ECG samples); the core takes them first (``sample.ready`` stays
+  low until the last one is in), then the samples, and the last sample starts the inference.
 * ``result`` [result__valid, result__ready, result__payload]: payload is ``cls`` (argmax, low
   bits) then ``scores`` (one signed field per class, class 0 lowest); held until taken.
 * ``perf`` [perf__cycles, perf__weight_reads, perf__activation_reads, perf__activation_writes,
@@ -29,7 +34,8 @@ it, every block whose registers change only now and then has a gate of its own (
 does not change still burns its clock pin): the lanes (clocked by issues), the fire units (by
 fire starts and divisions), the argmax and the scores (output layer), the pooling word, the
 other counters (by their increments), each weight ROM's select (by its reads). The input
-buffer's storage is in ``inbuf`` (clocked per accepted sample), each activation bank's storage
+buffer's storage is in ``inbuf`` (clocked per accepted sample), the aux buffer's in ``auxbuf``
+(clocked per accepted aux value), each activation bank's storage
 in ``act0``/``act1`` (clocked per written word) and, in loadable mode, the weight storage in
 ``wmem`` (clocked per config write). Between inferences no clock edge reaches any of them.
 """
@@ -71,7 +77,7 @@ def result_layout(plan: HardwarePlan) -> data.StructLayout:
 BLOCKS = {
     "controller": "controller", "weight buffer": "weights", "lanes": "lanes",
     "neurons": "neurons", "activation buffers": "activations", "input buffer": "inputs",
-    "argmax": "argmax", "membranes": "membranes",
+    "argmax": "argmax", "membranes": "membranes", "aux buffer": "aux_inputs",
 }
 """The core's blocks: report name -> submodule name (the prefix of its cells in a netlist
 synthesized with names kept; clock gates are the submodules ``<domain>_clock_gate``)."""
@@ -146,6 +152,10 @@ class SparrowCore(wiring.Component):
             "busy": Out(1),
             "done": Out(1),
         }
+        if plan.aux_words:
+            signature["aux"] = In(stream.Signature(
+                signed(plan.aux_bits) if plan.model.aux_input.signed else
+                unsigned(plan.aux_bits)))
         if plan.mode == "loadable":
             signature["cfg"] = In(ConfigSignature(addr_bits=plan.config_addr_bits,
                                                   data_bits=plan.config_data_bits))
@@ -168,8 +178,9 @@ class SparrowCore(wiring.Component):
         load_addr = Signal(range(plan.input_words + 1))
         last_sample = Signal()
         accept = Signal()
+        samples_open = Signal()     # the core takes samples (after the aux values, if any)
         m.d.comb += [
-            accept.eq(self.sample.valid & loading),
+            accept.eq(self.sample.valid & samples_open),
             last_sample.eq(accept & (load_addr == plan.input_words - 1)),
         ]
         core = gated_domain(m, "core", computing | last_sample | rst, style)
@@ -200,12 +211,16 @@ class SparrowCore(wiring.Component):
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
             width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
             style=plan.memory_style, clock_gate=style))
+        if plan.aux_words:
+            auxbuf = self._aux_buffer(m, loading, samples_open, to_core, rst)
+        else:
+            m.d.comb += samples_open.eq(loading)
         m.submodules.argmax = argmax = DomainRenamer(gated("argmax", out_en))(ArgmaxUnit(
             lanes=p, score_bits=plan.score_bits, index_bits=plan.class_bits))
 
         # ---- top-level state (free clock): load samples, compute, present the result -----
         m.d.comb += [
-            self.sample.ready.eq(loading),
+            self.sample.ready.eq(samples_open),
             inbuf.write.addr.eq(load_addr),
             inbuf.write.data.eq(self.sample.payload),
             inbuf.write.en.eq(accept),
@@ -226,11 +241,15 @@ class SparrowCore(wiring.Component):
 
         # ---- stage A0: fetch; A1: issue --------------------------------------------------
         layer = ctrl.layer
+        fetch_aux = ctrl.fetch_aux if plan.aux_words else Const(0)
+        if plan.aux_words:
+            m.d.comb += [auxbuf.read.addr.eq(ctrl.fetch_addr),
+                         auxbuf.read.en.eq(ctrl.fetch & fetch_aux)]
         m.d.comb += [
             inbuf.read.addr.eq(ctrl.fetch_addr),
-            inbuf.read.en.eq(ctrl.fetch & ctrl.src_input),
+            inbuf.read.en.eq(ctrl.fetch & ctrl.src_input & ~fetch_aux),
             acts.read.addr.eq(ctrl.fetch_addr),
-            acts.read.en.eq(ctrl.fetch & ~ctrl.src_input),
+            acts.read.en.eq(ctrl.fetch & ~ctrl.src_input & ~fetch_aux),
             acts.read_bank.eq(Array(Const(int(l.src == "act1")) for l in rows)[layer]),
             wbuf.layer.eq(layer),
             wbuf.weight_read.addr.eq(ctrl.w_addr),
@@ -241,7 +260,13 @@ class SparrowCore(wiring.Component):
         for lane in range(p):
             m.d.comb += ctrl.nonzero[lane].eq(acts.read.data[lane] != 0)
         operand = Signal(signed(plan.operand_bits))     # the issued element (stage A1)
-        with m.If(ctrl.src_input):
+        branch = m.If
+        if plan.aux_words:
+            with m.If(ctrl.aux):
+                m.d.comb += operand.eq(auxbuf.read.data.as_signed()
+                                       if plan.model.aux_input.signed else auxbuf.read.data)
+            branch = m.Elif
+        with branch(ctrl.src_input):
             m.d.comb += operand.eq(inbuf.read.data.as_signed() if plan.model.input.signed
                                    else inbuf.read.data)
         with m.Else():
@@ -362,6 +387,31 @@ class SparrowCore(wiring.Component):
             with m.Elif(counting & when):
                 m.d[domain] += counter.eq(counter + step)
         return m
+
+    def _aux_buffer(self, m: Module, loading, samples_open, to_core, rst) -> SparrowMemory:
+        """The aux stream into the aux buffer: the aux values of an inference are taken
+        while the core is idle, before its samples (``samples_open`` rises after the last)."""
+        plan = self._plan
+        aux_in = Signal()               # this inference's aux values are all in
+        aux_addr = Signal(range(plan.aux_words + 1))
+        take = Signal()
+        m.d.comb += [take.eq(self.aux.valid & self.aux.ready),
+                     self.aux.ready.eq(loading & ~aux_in),
+                     samples_open.eq(loading & aux_in)]
+        domain = gated_domain(m, "auxbuf", take | rst, self._clock_gate)
+        m.submodules.aux_inputs = auxbuf = to_core(SparrowMemory(
+            width=plan.aux_bits, depth=plan.aux_words, write_domain=domain,
+            style=plan.memory_style, clock_gate=self._clock_gate))
+        m.d.comb += [auxbuf.write.addr.eq(aux_addr), auxbuf.write.data.eq(self.aux.payload),
+                     auxbuf.write.en.eq(take)]
+        with m.If(take):
+            m.d.sync += aux_addr.eq(aux_addr + 1)
+            with m.If(aux_addr == plan.aux_words - 1):
+                m.d.sync += [aux_in.eq(1), aux_addr.eq(0)]
+        # The next inference takes new aux values once this result is taken.
+        with m.If(self.result.valid & self.result.ready):
+            m.d.sync += aux_in.eq(0)
+        return auxbuf
 
     def _fire(self, m: Module, taps: FireTaps) -> FireOutputs:
         """Stage C of the SSF core: the fire units turn each group's V into counts."""

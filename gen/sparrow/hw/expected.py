@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.golden import check_input, run
+from ..model.golden import check_aux, check_input, run
 from ..model.if_reference import run_if
 from .if_schedule import if_counters
 from .plan import HardwarePlan
@@ -29,9 +29,11 @@ class Expected:
     column ``t * L + q``); the output layer's entry holds its scores."""
 
 
-def expected_run(plan: HardwarePlan, x) -> Expected:
-    """The expected answers of ``plan``'s core for inputs ``x`` (N, C, L)."""
+def expected_run(plan: HardwarePlan, x, aux=None) -> Expected:
+    """The expected answers of ``plan``'s core for inputs ``x`` (N, C, L) and, for a model
+    with an aux input, the aux values ``aux`` (N, features)."""
     x = check_input(plan.model, x)
+    aux = check_aux(plan.model, aux, len(x))
     if plan.variant == "if":
         result = run_if(plan.model, x)
         n = len(x)
@@ -40,6 +42,6 @@ def expected_run(plan: HardwarePlan, x) -> Expected:
         return Expected(result.scores, result.predictions,
                         if_counters(plan, x, result.spike_trains),
                         columns + [result.counts[-1]])
-    golden = run(plan.model, x, lanes=plan.lanes)
+    golden = run(plan.model, x, aux=aux, lanes=plan.lanes)
     return Expected(golden.scores, golden.predictions,
-                    inference_counters(plan, x, golden.activations), golden.activations)
+                    inference_counters(plan, x, golden.activations, aux), golden.activations)

@@ -102,6 +102,12 @@ def port_map(plan: HardwarePlan) -> dict:
                   "synops")},
         "busy": "busy", "done": "done",
     }
+    if plan.aux_words:
+        aux = plan.model.aux_input
+        ports["aux"] = {"valid": "aux__valid", "ready": "aux__ready", "payload": "aux__payload",
+                        "bits": aux.bits, "signed": aux.signed,
+                        "order": "feature 0 first; an inference's aux values before its "
+                                 "samples"}
     if plan.mode == "loadable":
         ports["config"] = {"addr": "cfg__addr", "data": "cfg__data", "en": "cfg__en",
                            "addr_bits": plan.config_addr_bits,

@@ -190,6 +190,15 @@ def if_variant(plan: HardwarePlan, limits: Limits) -> IfPlan:
         raise HardwareLimitError(
             f"variant if: model {model.name} has no spiking layer (its output layer reads the "
             "input directly); generate it as variant ssf")
+    if model.aux_input is not None:
+        # The reference (run_if) spreads b + W_aux aux over the steps like a bias: the if core
+        # would need that charge computed and spread before its first step, a pass over the
+        # aux weights its per-step schedule does not have.
+        raise HardwareLimitError(
+            f"variant if: model {model.name} joins an aux input at layer "
+            f"{model.aux_layer.name}; the integrate-and-fire core has no aux path (its aux "
+            "charge must be spread over the steps before the first one); generate it as "
+            "variant ssf")
     rows = tuple(_if_layer(row, T) for row in plan.layers)
     act_words = [1, 1]
     for row in rows:

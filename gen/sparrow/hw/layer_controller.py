@@ -20,6 +20,12 @@ needs them); after a layer's last issue the pipeline drains ``2 + fire_cycles`` 
 after the last layer ``done`` is raised for one cycle. Addresses are running sums; the only
 products are small tables per layer.
 
+The layer with the aux input (a plan with ``aux_words``) closes each window with an aux phase:
+after the window's last word it fetches the ``aux_words`` aux values from the aux buffer
+(``fetch_aux``; ``fetch_addr`` is the feature), one word each, issued like a sample (``aux``
+marks them in the issue stage) against the group's weight words ``taps + f``; the group then
+closes on the last aux word.
+
 An ``if`` plan (:mod:`sparrow.hw.if_plan`) walks every layer once per timestep: after a step's
 drain the layer starts again with the next ``step``, and the running bases move on by a step
 of the source bank (``fetch_addr``), of the bias memory (``b_addr``: spread biases) and of the
@@ -69,7 +75,8 @@ class LayerController(wiring.Component):
     Issue outputs (valid in a cycle with ``issue``): ``tap_valid``, ``elem``, ``w_addr``,
     ``weight_read`` (read the weight word), ``bias_read`` (read the group's bias word
     ``b_addr``), ``first``, ``last``, ``group``, ``position``, ``out_addr``; and always
-    ``layer``, ``pool``, ``src_input`` (an ``if`` plan adds ``step`` and ``write_base``).
+    ``layer``, ``pool``, ``src_input`` (an ``if`` plan adds ``step`` and ``write_base``; a
+    plan with an aux input adds ``fetch_aux`` and ``aux``).
     """
 
     def __init__(self, plan: HardwarePlan):
@@ -81,10 +88,13 @@ class LayerController(wiring.Component):
                                       max(l.in_length + l.kernel for l in rows))
         self._row_bits = _signed_bits(min(-l.padding * l.row_stride for l in rows),
                                       max((l.in_length + l.kernel) * l.row_stride for l in rows))
-        act_words = max(max(plan.act_words), plan.input_words)
+        act_words = max(max(plan.act_words), plan.input_words, plan.aux_words)
         self._stepped = plan.variant == "if"
-        stepped = {"step": Out(range(max(plan.steps, 2))),
-                   "write_base": Out(_range_bits(max(plan.act_words)))} if self._stepped else {}
+        extra = {"step": Out(range(max(plan.steps, 2))),
+                 "write_base": Out(_range_bits(max(plan.act_words)))} if self._stepped else {}
+        self._aux = plan.aux_words > 0
+        if self._aux:
+            extra.update({"fetch_aux": Out(1), "aux": Out(1)})
         super().__init__({
             "start": In(1),
             "busy": Out(1),
@@ -107,7 +117,7 @@ class LayerController(wiring.Component):
             "group": Out(_range_bits(max(l.groups for l in rows))),
             "position": Out(_range_bits(max(l.out_length for l in rows))),
             "out_addr": Out(_range_bits(max(l.out_length * l.groups for l in rows))),
-            **stepped,
+            **extra,
         })
 
     @property
@@ -135,7 +145,7 @@ class LayerController(wiring.Component):
         T = {
             "out_length": table([l.out_length for l in rows]),
             "groups": table([l.groups for l in rows]),
-            "taps": table([l.taps for l in rows]),
+            "group_words": table([l.group_words for l in rows]),
             "kernel": table([l.kernel for l in rows]),
             "in_length": table([l.in_length for l in rows]),
             "in_channels": table([l.in_channels for l in rows]),
@@ -209,6 +219,14 @@ class LayerController(wiring.Component):
             )
             first_step = [step.eq(0)] + [b.eq(0) for b, _ in step_sizes]
             next_step = [step.eq(step + 1)] + [b.eq(b + size[layer]) for b, size in step_sizes]
+        if self._aux:
+            # The aux phase of the aux layer: feature f of the aux buffer.
+            aux_phase = Signal()
+            f = Signal(range(max(plan.aux_words, 2)))
+            last_f = Signal()
+            layer_aux = table([int(l.aux_words > 0) for l in rows])[layer]
+            m.d.comb += [last_f.eq(f == plan.aux_words - 1), self.fetch_aux.eq(aux_phase)]
+            fetch_addr = Mux(aux_phase, f, fetch_addr)
         m.d.comb += self.fetch_addr.eq(fetch_addr)
 
         # ---- issue state: the fetched word ----------------------------------------------
@@ -219,12 +237,13 @@ class LayerController(wiring.Component):
         d_g, d_q = Signal.like(g), Signal.like(q)
         d_out = Signal.like(out_addr)
         d_lanes = Signal(p)                    # lanes it may issue
+        d_aux = Signal()                       # it is an aux value
         d_layer_end = Signal()                 # it is the layer's last word
         done_lanes = Signal(p)                 # lanes of it already issued
         opened = Signal()                      # its group has issued its first cycle
         group_age = Signal(range(max(l.fire_cycles for l in rows) + 2))
         candidates = Signal(p)
-        with m.If(cur["counts"]):
+        with m.If(cur["counts"] & ~d_aux):
             m.d.comb += candidates.eq(Mux(cur["skip"], self.nonzero & d_lanes, d_lanes)
                                       & ~done_lanes)
         with m.Else():
@@ -258,6 +277,8 @@ class LayerController(wiring.Component):
             self.position.eq(d_q),
             self.out_addr.eq(d_out),
         ]
+        if self._aux:
+            m.d.comb += self.aux.eq(d_aux)
 
         issued_now = Signal()
         m.d.comb += issued_now.eq(loaded & ~hold & found)
@@ -296,7 +317,7 @@ class LayerController(wiring.Component):
         next_group_tb = Signal.like(group_tb)
         m.d.comb += [next_base.eq(Mux(last_g, base + cur["stride"], base)),
                      next_base_row.eq(Mux(last_g, base_row + cur["row_step"], base_row)),
-                     next_group_tb.eq(Mux(last_g, 0, group_tb + cur["taps"]))]
+                     next_group_tb.eq(Mux(last_g, 0, group_tb + cur["group_words"]))]
         with m.If(loaded & (group_age < max(l.fire_cycles for l in rows))):
             m.d.sync += group_age.eq(group_age + 1)
         with m.If(self.start):
@@ -304,26 +325,52 @@ class LayerController(wiring.Component):
         with m.Elif(fetching & advance):
             # Fetch this word (fetch_addr); the issue stage takes it at the edge.
             new_group = (pos == start_pos) & (w == 0)
-            m.d.sync += [loaded.eq(1), d_first.eq(new_group), d_last.eq(last_pos & last_w),
+            closes = last_pos & last_w               # the word closes its group
+            lanes_now = lane_valid[layer][w]
+            if self._aux:
+                new_group = new_group & ~aux_phase
+                closes = Mux(aux_phase, last_f, closes & ~layer_aux)
+                lanes_now = Mux(aux_phase, 1, lanes_now)
+                m.d.sync += d_aux.eq(aux_phase)
+            m.d.sync += [loaded.eq(1), d_first.eq(new_group), d_last.eq(closes),
                          d_tb.eq(tb), d_g.eq(g), d_q.eq(q), d_out.eq(out_addr),
-                         d_lanes.eq(lane_valid[layer][w]),
-                         d_layer_end.eq(last_pos & last_w & last_g & last_q),
+                         d_lanes.eq(lanes_now),
+                         d_layer_end.eq(closes & last_g & last_q),
                          done_lanes.eq(0)]
             with m.If(new_group):
                 m.d.sync += [opened.eq(0), group_age.eq(0)]
-            with m.If(~last_w):
-                m.d.sync += [w.eq(w + 1), tb.eq(tb + Mux(cur["counts"], p, 1))]
-            with m.Elif(~last_pos):
-                m.d.sync += [w.eq(0), pos.eq(pos + 1), row.eq(row + cur["row_stride"]),
-                             tb_pos.eq(tb_pos + cur["in_channels"]),
-                             tb.eq(tb_pos + cur["in_channels"])]
-            with m.Else():
+
+            def next_window():
+                """The group's last word: on to the next window (or the layer's end)."""
                 m.d.sync += [out_addr.eq(out_addr + 1), base.eq(next_base),
                              base_row.eq(next_base_row), group_tb.eq(next_group_tb),
                              g.eq(Mux(last_g, 0, g + 1)), q.eq(Mux(last_g, q + 1, q)),
                              *window(layer, next_base, next_base_row, next_group_tb)]
                 with m.If(last_g & last_q):
                     m.d.sync += fetching.eq(0)
+
+            branch = m.If
+            if self._aux:
+                with m.If(aux_phase):
+                    with m.If(~last_f):
+                        m.d.sync += [f.eq(f + 1), tb.eq(tb + 1)]
+                    with m.Else():
+                        m.d.sync += aux_phase.eq(0)
+                        next_window()
+                branch = m.Elif
+            with branch(~last_w):
+                m.d.sync += [w.eq(w + 1), tb.eq(tb + Mux(cur["counts"], p, 1))]
+            with m.Elif(~last_pos):
+                m.d.sync += [w.eq(0), pos.eq(pos + 1), row.eq(row + cur["row_stride"]),
+                             tb_pos.eq(tb_pos + cur["in_channels"]),
+                             tb.eq(tb_pos + cur["in_channels"])]
+            if self._aux:
+                with m.Elif(layer_aux):
+                    # The window is done: the aux weights follow its taps (tap taps + 0).
+                    m.d.sync += [aux_phase.eq(1), f.eq(0),
+                                 tb.eq(tb_pos + cur["in_channels"])]
+            with m.Else():
+                next_window()
         with m.Elif(loaded & word_done & ~hold):
             # The layer's last word finished issuing: drain, then the next layer.
             m.d.sync += loaded.eq(0)

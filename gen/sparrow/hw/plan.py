@@ -26,6 +26,15 @@ Cycles per inference depend on the data with zero skipping: ``sparrow.hw.schedul
 them (and the memory traffic) exactly from the golden model's activations, and gives the
 dense schedule (every element issued) as the upper bound this plan reports.
 
+Aux input (``[aux_input]`` of the descriptor): its raw integers reach the core through a
+stream of their own (``aux``, taken before the samples of the same inference) and wait in a
+small aux buffer (one value per word). The dense layer that receives them runs its window as
+usual and then, before the group closes, fetches the aux words one by one; each issues its
+value like a sample (the aux part of the layer is an ANN layer: dense, a zero value is not
+skipped) against one word of ``P`` aux weights. The aux weights are the last ``features``
+words of each group in the layer's weight memory (tap ``taps + f``), so they share its ROM or
+RAM and its configuration region.
+
 Memories: activations are stored as words of ``P`` counts: element ``(c, l)`` of a layer output
 lives in word ``l * groups + c // P``, lane ``c % P``. The raw input buffer holds one sample per
 word, time-major (``l * C + c``), which is also the order of the sample stream.
@@ -98,6 +107,7 @@ class LayerPlan:
     fire_cycles: int               # extra cycles of the fire step (divide: count_bits)
     active_last: int               # lanes used by the last group
     zero_skip: bool = False        # zero counts issue nothing (SSF layers of a skipping core)
+    aux_words: int = 0             # aux values issued after each window (the aux layer)
     weight_bits: int = 0
     bias_bits: int = 0
     accumulator_bits: int = 0
@@ -114,6 +124,11 @@ class LayerPlan:
     @property
     def has_weights(self) -> bool:
         return self.kind == "conv"
+
+    @property
+    def group_words(self) -> int:
+        """Weight words per group: the window's taps, then the aux weights."""
+        return self.taps + self.aux_words
 
 
 @dataclass(frozen=True)
@@ -232,18 +247,36 @@ class HardwarePlan:
     def input_memory_bits(self) -> int:
         return self.input_words * self.input_bits
 
+    @property
+    def aux_words(self) -> int:
+        """Depth of the aux buffer (one aux value per word); 0 without aux input."""
+        spec = self.model.aux_input
+        return spec.features if spec is not None else 0
+
+    @property
+    def aux_bits(self) -> int:
+        return self.model.aux_input.bits if self.aux_words else 0
+
+    @property
+    def aux_memory_bits(self) -> int:
+        return self.aux_words * self.aux_bits
+
     def weight_words(self, layer: LayerPlan) -> np.ndarray:
-        """Weights of ``layer`` in memory order: (words, P) signed ints, zero in unused lanes."""
+        """Weights of ``layer`` in memory order: (words, P) signed ints, zero in unused lanes.
+        Each group's words are its taps, then (the aux layer) its aux weights."""
         src = self.model.layers[layer.index]
         w = src.weight
         if src.kind == "dense":
             w = w.reshape(layer.out_channels, layer.in_channels, layer.kernel)
         # word (g, t) with t = j * C + c holds w[g*P + lane, c, j] in lane ``lane``
         taps = w.transpose(0, 2, 1).reshape(layer.out_channels, layer.taps)   # (O, t)
-        out = np.zeros((layer.groups * self.lanes, layer.taps), dtype=np.int64)
+        if layer.aux_words:
+            taps = np.hstack([taps, src.aux_weight])                         # t = taps + f
+        span = layer.group_words
+        out = np.zeros((layer.groups * self.lanes, span), dtype=np.int64)
         out[:layer.out_channels] = taps
-        return out.reshape(layer.groups, self.lanes, layer.taps).transpose(0, 2, 1).reshape(
-            layer.groups * layer.taps, self.lanes)
+        return out.reshape(layer.groups, self.lanes, span).transpose(0, 2, 1).reshape(
+            layer.groups * span, self.lanes)
 
     def bias_words(self, layer: LayerPlan) -> np.ndarray:
         """Biases of ``layer`` in memory order: (groups, P)."""
@@ -302,9 +335,12 @@ class HardwarePlan:
             "input": {"channels": self.model.input.channels, "length": self.model.input.length,
                       "order": "time-major: sample l*C + c is channel c at time l",
                       "words": self.input_words},
+            "aux_input": self._aux_manifest(),
             "memories": {
                 "input_buffer": {"words": self.input_words, "bits_per_word": self.input_bits,
                                  "bits": self.input_memory_bits},
+                "aux_buffer": {"words": self.aux_words, "bits_per_word": self.aux_bits,
+                               "bits": self.aux_memory_bits},
                 "activation_buffers": {
                     "banks": 2, "words": list(self.act_words),
                     "bits_per_word": self.lanes * self.activation_bits,
@@ -312,7 +348,7 @@ class HardwarePlan:
                     "layout": "count (c, l) of a layer output: word l*groups + c//P, "
                               "lane c%P"},
                 "weights": [
-                    {"layer": l.name, "weight_words": l.weight_words,
+                    {"layer": l.name, "weight_words": l.weight_words, "aux_words": l.aux_words,
                      "weight_bits_per_word": self.lanes * l.weight_bits,
                      "bias_words": l.bias_words, "bias_bits_per_word": self.lanes * l.bias_bits}
                     for l in self.layers if l.has_weights],
@@ -327,7 +363,7 @@ class HardwarePlan:
                 {k: getattr(l, k) for k in (
                     "index", "name", "kind", "source_kind", "in_channels", "in_length",
                     "out_channels", "out_length", "kernel", "stride", "padding", "src", "dst",
-                    "groups", "taps", "row_words", "fire", "fire_cycles", "zero_skip",
+                    "groups", "taps", "aux_words", "row_words", "fire", "fire_cycles", "zero_skip",
                     "weight_bits", "bias_bits", "accumulator_bits", "weight_reads",
                     "activation_reads", "activation_writes")}
                 for l in self.layers],
@@ -346,11 +382,27 @@ class HardwarePlan:
                 "cycles": "clock cycles from the first compute cycle to result.valid",
                 "weight_reads": "weights used by MACs (padding, skipped zero counts and unused "
                                 "lanes excluded); each weight once per use, independent of T",
-                "activation_reads": "input-buffer samples and activation words fetched",
+                "activation_reads": "input-buffer samples, aux values and activation words "
+                                    "fetched",
                 "activation_writes": "activation words written (output layer excluded)",
                 "synops": "MACs with a non-zero operand (effective synaptic operations)",
             },
         }
+
+    def _aux_manifest(self) -> dict[str, Any] | None:
+        """The aux input's port and its use, or None without one."""
+        spec = self.model.aux_input
+        if spec is None:
+            return None
+        layer = next(l for l in self.layers if l.aux_words)
+        return {"features": spec.features, "bits": spec.bits, "signed": spec.signed,
+                "layer": layer.name, "port": "aux (stream of its own: aux__valid, "
+                "aux__ready, aux__payload)",
+                "order": "the features of an inference, feature 0 first, before its samples",
+                "weights": "the last aux_words words of each group of the layer's weight "
+                           "memory (tap taps + f)",
+                "zero_values": "issued like samples (not skipped): one cycle, one weight word "
+                               "and one activation read per value and group"}
 
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
@@ -376,12 +428,6 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
     if memory_style not in MEMORY_STYLES:
         raise HardwareLimitError(f"memory_style: must be one of {', '.join(MEMORY_STYLES)}, "
                                  f"got {memory_style!r}")
-    if model.aux_input is not None:
-        raise HardwareLimitError(f"aux inputs are not supported by the generator yet: model "
-                                 f"{model.name} joins an aux input of "
-                                 f"{model.aux_input.features} values at layer "
-                                 f"{model.aux_layer.name}; the golden model (sparrow run) "
-                                 f"runs it")
     if len(model.layers) > limits.max_layers:
         raise HardwareLimitError(f"layers: {len(model.layers)} layers; the core is generated "
                                  f"for at most {limits.max_layers}")
@@ -397,6 +443,10 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
                                      f"limit is {limits.max_words}")
     in_lo, in_hi = model.input.min_value, model.input.max_value
     operand_bits = max(signed_bits(in_lo, in_hi), cbits + 1)
+    if model.aux_input is not None:
+        # Aux values ride the same operand register as samples and counts.
+        operand_bits = max(operand_bits, signed_bits(model.aux_input.min_value,
+                                                     model.aux_input.max_value))
     acc_bits = max(l.accumulator_bits for l in rows if l.has_weights)
     if acc_bits > limits.max_accumulator_bits:
         raise HardwareLimitError(f"accumulator: {acc_bits} bits needed; the core is generated "
@@ -463,7 +513,8 @@ def _layer_plan(model: Model, layer: Layer, lanes: int, act_words: list[int],
             fire, fire_cycles = "divide", cbits
         acc = accumulator_bits(model, layer)
         extra = dict(weight_bits=layer.weight_bits, bias_bits=layer.bias_bits,
-                     accumulator_bits=acc, weight_words=groups * taps, bias_words=groups)
+                     accumulator_bits=acc, weight_words=groups * (taps + layer.aux_features),
+                     bias_words=groups, aux_words=layer.aux_features)
         kind = "conv"
     else:
         kernel, stride, padding = layer.kernel, layer.stride, 0

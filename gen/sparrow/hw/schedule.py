@@ -10,7 +10,11 @@ element it *issues* (a multiply-accumulate on ``P`` lanes), and at least one cyc
 * a sample of the input layer always issues (the ANN layer is dense);
 * a word of counts issues its non-zero counts when zero skipping is on (a zero count adds
   nothing to V: its weight read and its MAC are skipped), every valid lane when it is off;
-* a pooling word issues once (the lanes take the element-wise maximum).
+* a pooling word issues once (the lanes take the element-wise maximum);
+* after each window of the layer with the aux input, every aux value is fetched as a word of
+  its own and issues, zero or not (the aux part is an ANN layer, dense like the input layer):
+  one cycle, one activation read and ``P`` weight reads per value and group; synops count its
+  non-zero values only.
 
 A group takes at least ``fire_cycles`` cycles (a divide-mode fire needs them between groups).
 A layer adds one cycle to fetch its first word and ``2 + fire_cycles`` to drain its pipeline.
@@ -75,8 +79,11 @@ def _word_elements(plan: HardwarePlan, layer: LayerPlan, source: np.ndarray | No
     return np.asarray(issued, dtype=np.int64), nonzero
 
 
-def layer_counters(plan: HardwarePlan, layer: LayerPlan, source: np.ndarray | None) -> Counters:
-    """The counters of one layer (see the module doc); ``source`` None: dense schedule."""
+def layer_counters(plan: HardwarePlan, layer: LayerPlan, source: np.ndarray | None,
+                   aux: np.ndarray | None = None) -> Counters:
+    """The counters of one layer (see the module doc); ``source`` None: dense schedule.
+    ``aux`` (N, features): the aux values, for the layer with the aux input (None with
+    ``source`` None: every value non-zero)."""
     n = 1 if source is None else source.shape[0]
     if layer.kind == "pool":
         fetches = layer.out_length * layer.groups * layer.kernel
@@ -91,27 +98,35 @@ def layer_counters(plan: HardwarePlan, layer: LayerPlan, source: np.ndarray | No
     nonzero_per_pos = nonzero.sum(axis=1)
     cycles = np.full(n, FIRST_FETCH_CYCLES + layer.drain_cycles, dtype=np.int64)
     fetches = reads = synops = 0
+    # Aux values close every window of the aux layer: each issues once, zero or not.
+    aux_nonzero = 0
+    if layer.aux_words:
+        aux_nonzero = layer.aux_words if source is None else np.count_nonzero(aux, axis=1)
     for q in range(layer.out_length):
         span = window(layer, q)
-        group_cycles = np.maximum(cost[:, span.start:span.stop].sum(axis=1), layer.fire_cycles)
+        group_cycles = np.maximum(cost[:, span.start:span.stop].sum(axis=1) + layer.aux_words,
+                                  layer.fire_cycles)
         cycles = cycles + layer.groups * group_cycles
-        fetches += layer.groups * len(span) * issued.shape[1]
-        reads = reads + issued_per_pos[:, span.start:span.stop].sum(axis=1)
-        synops = synops + nonzero_per_pos[:, span.start:span.stop].sum(axis=1)
+        fetches += layer.groups * (len(span) * issued.shape[1] + layer.aux_words)
+        reads = reads + issued_per_pos[:, span.start:span.stop].sum(axis=1) + layer.aux_words
+        synops = (synops + nonzero_per_pos[:, span.start:span.stop].sum(axis=1) +
+                  aux_nonzero)
     writes = 0 if layer.dst == "scores" else layer.out_length * layer.groups
     return Counters(cycles, reads * layer.out_channels, np.full(n, fetches),
                     np.full(n, writes), synops * layer.out_channels)
 
 
 def inference_counters(plan: HardwarePlan, x: np.ndarray | None = None,
-                       activations: list[np.ndarray] | None = None) -> Counters:
-    """The counters of inferences ``x`` (N, C, L) whose layer outputs (the golden model's
-    ``GoldenResult.activations``) are ``activations``; both None: the dense schedule, an
-    upper bound on the cycles of any inference."""
+                       activations: list[np.ndarray] | None = None,
+                       aux: np.ndarray | None = None) -> Counters:
+    """The counters of inferences ``x`` (N, C, L) with aux values ``aux`` (N, features; a
+    model with an aux input) whose layer outputs (the golden model's
+    ``GoldenResult.activations``) are ``activations``; all None: the dense schedule, an upper
+    bound on the cycles of any inference."""
     totals = None
     for layer in plan.layers:
         source = None if x is None else (x if layer.index == 0
                                          else activations[layer.index - 1])
-        c = layer_counters(plan, layer, source)
+        c = layer_counters(plan, layer, source, aux if layer.aux_words else None)
         totals = c if totals is None else totals + c
     return totals

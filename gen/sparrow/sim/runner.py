@@ -23,7 +23,7 @@ from cocotb_tools.runner import Icarus, Runner, get_runner
 from ..errors import SparrowError
 from ..hw.expected import expected_run
 from ..hw.generate import GeneratedDesign
-from ..model.golden import check_input
+from ..model.golden import check_aux, check_input
 from .counter import COUNT_MODULE, CountedScope, counter_module, iverilog_flags
 from .icarus import DUMP_MODULE, VcdDump
 from .sdf import SDF_BUILD_ARGS, annotation_problems
@@ -80,10 +80,12 @@ def _environ(env: dict[str, str]):
         os.environ.update(saved)
 
 
-def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
+def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray,
+                   aux: np.ndarray | None = None) -> Path:
     """The golden model's values for the testbench: scores, classes, the hardware counters of
-    every inference and the activations written (``sparrow.hw.expected``, by the variant)."""
-    expected = expected_run(design.plan, x)
+    every inference and the activations written (``sparrow.hw.expected``, by the variant);
+    ``aux``: the aux values of a model with an aux input."""
+    expected = expected_run(design.plan, x, aux)
     arrays = {"scores": expected.scores, "predictions": expected.predictions,
               **expected.counters.as_dict()}
     for i, act in enumerate(expected.activations):
@@ -92,7 +94,7 @@ def write_expected(path: Path, design: GeneratedDesign, x: np.ndarray) -> Path:
     return path
 
 
-def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
+def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = "icarus",
                  work_dir: str | os.PathLike, sample_stall=(1,), result_stall=(1,),
                  config_stall=(1,), reset_mid_inference: bool = False,
                  clock_period_ns: float = 10.0, sources=None, build_args=(),
@@ -100,8 +102,10 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                  sdf: str | os.PathLike | None = None,
                  activity: str | os.PathLike | None = None,
                  runner: Runner | None = None) -> CoreSimResult:
-    """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and compare every inference
-    with the golden model. Stall patterns are cycled (1 = offer/accept, 0 = stall).
+    """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and, for a model with an aux
+    input, ``aux`` ((N, features) raw integers, driven on the core's aux stream before each
+    inference's samples), and compare every inference with the golden model. Stall patterns
+    are cycled (1 = offer/accept, 0 = stall; the sample pattern paces the aux stream too).
 
     ``clock_period_ns`` is the simulation clock period (ns): it sets the time axis of the
     VCD and of ``CoreSimResult.window_ns``. ``sources`` replaces the design's RTL (e.g. a
@@ -123,6 +127,7 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:
         raise SparrowError("inputs: no inference to simulate (empty array)")
+    aux = check_aux(design.plan.model, aux, len(x))
     if (vcd is not None or sdf is not None or activity is not None or
             (sources is not None and runner is None)) and simulator != "icarus":
         raise SparrowError("gate-level sources, VCD dumps, SDF delays and toggle counts are "
@@ -131,7 +136,9 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
     work = Path(work_dir).resolve()   # the simulator runs in another folder
     work.mkdir(parents=True, exist_ok=True)
     np.save(work / "inputs.npy", x)
-    write_expected(work / "expected.npz", design, x)
+    if aux is not None:
+        np.save(work / "aux.npy", aux)
+    write_expected(work / "expected.npz", design, x, aux)
     config = None
     if design.plan.mode == "loadable":
         config = work / "config_writes.npy"
@@ -146,6 +153,7 @@ def run_core_sim(design: GeneratedDesign, inputs, *, simulator: str = "icarus",
                 inputs=str(work / "inputs.npy"),
                 expected=str(work / "expected.npz"), results=str(results),
                 config_writes=str(config) if config else None,
+                aux=str(work / "aux.npy") if aux is not None else None,
                 sample_stall=list(sample_stall), result_stall=list(result_stall),
                 config_stall=list(config_stall), clock_period_ns=clock_period_ns,
                 trace_on_mismatch=sources is None,

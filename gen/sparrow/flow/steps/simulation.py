@@ -77,9 +77,10 @@ class RtlSimStep(Step):
         c = ctx.config
         model = model_of(state)
         design = design_of(state, model)
-        x = inputs_of(state)
+        x, aux = inputs_of(state)
         ctx.progress(f"{len(x)} inferences on {c['RTL_SIMULATOR']}")
-        result = run_core_sim(design, x, simulator=c["RTL_SIMULATOR"], work_dir=step_dir,
+        result = run_core_sim(design, x, aux=aux, simulator=c["RTL_SIMULATOR"],
+                             work_dir=step_dir,
                              sources=view_files(state.view("rtl")),
                              clock_period_ns=c["CLOCK_PERIOD"])
         metrics = _check(result, "RTL simulation")
@@ -132,16 +133,16 @@ class GateLevelSimStep(Step):
         library = get_library(c["LIBRARY"])
         model = model_of(state)
         design = design_of(state, model)
-        x = inputs_of(state)
+        x, aux = inputs_of(state)
         netlist = view_files(state.view("netlist"))[0]
         ctx.progress(f"{len(x)} inferences on the {library.name} netlist (Icarus, "
                      f"{c['CLOCK_PERIOD']:g} ns clock)")
         counts = step_dir / "activity.tsv"
         vcd = step_dir / "activity.vcd" if c["GATESIM_KEEP_VCD"] else None
-        result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "sim",
-                             sources=[netlist, *library.cell_models],
-                             build_args=list(library.iverilog_flags), vcd=vcd, activity=counts,
-                             clock_period_ns=c["CLOCK_PERIOD"])
+        result = run_core_sim(design, x, aux=aux, simulator="icarus", work_dir=step_dir / "sim",
+                              sources=[netlist, *library.cell_models],
+                              build_args=list(library.iverilog_flags), vcd=vcd, activity=counts,
+                              clock_period_ns=c["CLOCK_PERIOD"])
         metrics = self._checked(result, counts, "gate-level simulation")
         metrics |= {"gatesim__inferences": result.inferences,
                     "gatesim__window__start": result.window_ns[0],
@@ -152,7 +153,7 @@ class GateLevelSimStep(Step):
         activity: Path | tuple[Path, Path] = counts
         if c["GATESIM_TIMED"]:
             timed_counts = step_dir / "activity_timed.tsv"
-            metrics |= self._timed(state, step_dir, ctx, design, x, library, result, counts,
+            metrics |= self._timed(state, step_dir, ctx, design, x, aux, library, result, counts,
                                    timed_counts)
             activity = (counts, timed_counts)
         return {"activity": activity,
@@ -171,7 +172,7 @@ class GateLevelSimStep(Step):
                             f"testbench's {result.window_ns} ns; log: {result.log}")
         return metrics
 
-    def _timed(self, state: State, step_dir: Path, ctx: StepContext, design, x, library,
+    def _timed(self, state: State, step_dir: Path, ctx: StepContext, design, x, aux, library,
                zero: CoreSimResult, zero_counts: Path, counts: Path) -> dict[str, Any]:
         """The timed run: bit-exact, the same window and nets as the zero-delay run, every SDF
         entry applied (or explained)."""
@@ -184,11 +185,12 @@ class GateLevelSimStep(Step):
                               step_dir / "timed", outputs)
         ctx.progress(f"timed run: {timed.cells} cells with SDF delays, {timed.hold_wrapped} "
                      "with hold windows")
-        result = run_core_sim(design, x, simulator="icarus", work_dir=step_dir / "timed",
-                             sources=[timed.netlist, *fine_cell_models(
-                                 library.cell_models, step_dir / "timed" / "cells")],
-                             build_args=list(library.iverilog_flags), sdf=timed.sdf,
-                             activity=counts, clock_period_ns=c["CLOCK_PERIOD"])
+        result = run_core_sim(design, x, aux=aux, simulator="icarus",
+                              work_dir=step_dir / "timed",
+                              sources=[timed.netlist, *fine_cell_models(
+                                  library.cell_models, step_dir / "timed" / "cells")],
+                              build_args=list(library.iverilog_flags), sdf=timed.sdf,
+                              activity=counts, clock_period_ns=c["CLOCK_PERIOD"])
         self._checked(result, counts, "timed gate-level simulation")
         cells, arcs = timed.check_annotation(result.sdf_problems, result.log)
         if result.window_ns != zero.window_ns:

@@ -24,6 +24,9 @@ def design_of(state: State, model: Model) -> GeneratedDesign:
         raise SparrowError(str(e)) from None
 
 
-def inputs_of(state: State) -> np.ndarray:
-    """The raw samples of view ``inputs`` (an .npy, (N, C, L))."""
-    return np.load(view_files(state.view("inputs"))[0], allow_pickle=False)
+def inputs_of(state: State) -> tuple[np.ndarray, np.ndarray | None]:
+    """The raw samples (N, C, L) and aux vectors (N, features; None without) of view
+    ``inputs`` (inputs.npy, then aux.npy for a model with an aux input)."""
+    files = view_files(state.view("inputs"))
+    x = np.load(files[0], allow_pickle=False)
+    return x, (np.load(files[1], allow_pickle=False) if len(files) > 1 else None)

@@ -17,6 +17,7 @@ class TbJob:
     expected: str                     # .npz: scores, predictions, weight_reads, act_<i>, ...
     results: str                      # where the test writes what it saw (JSON)
     config_writes: str | None = None  # .npy (K, 2) address, value (loadable mode)
+    aux: str | None = None            # .npy (N, features) aux values (a model with aux input)
     sample_stall: list[int] = field(default_factory=lambda: [1])   # cycled; 0 = hold back
     result_stall: list[int] = field(default_factory=lambda: [1])   # cycled; 0 = not ready
     config_stall: list[int] = field(default_factory=lambda: [1])

@@ -18,6 +18,6 @@ def decode_result(payload: int, manifest: dict) -> tuple[int, list[int]]:
     return values[0], values[1:]
 
 
-def sample_word(value: int, manifest: dict) -> int:
-    """Two's-complement bits of one raw sample for ``sample__payload``."""
-    return value & ((1 << manifest["ports"]["sample"]["bits"]) - 1)
+def stream_word(value: int, manifest: dict, port: str = "sample") -> int:
+    """Two's-complement bits of one raw value for ``<port>__payload`` (``sample``, ``aux``)."""
+    return value & ((1 << manifest["ports"][port]["bits"]) - 1)

@@ -14,21 +14,23 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, SimTimeoutError, with_timeout
 from cocotb.utils import get_sim_time
 
-from .drivers import ConfigDriver, SampleDriver
+from .drivers import ConfigDriver, InputDriver
 from .job import TbJob
 from .monitors import ActivationWriteMonitor, ResultMonitor
 from .scoreboard import Scoreboard
 from .window import ActivityWindow
 
 
-def _time_major(x: np.ndarray) -> list[int]:
-    """(C, L) -> the stream order: sample l*C + c is channel c at time l."""
-    return [int(v) for v in np.asarray(x).T.reshape(-1)]
-
-
 def _manifest(job: TbJob) -> dict:
     with open(job.manifest) as f:
         return json.load(f)
+
+
+def _inputs(job: TbJob) -> tuple[np.ndarray, list]:
+    """The raw samples and, per inference, its aux values (None without aux input)."""
+    inputs = np.load(job.inputs)
+    aux = np.load(job.aux) if job.aux else [None] * len(inputs)
+    return inputs, list(aux)
 
 
 async def _reset(dut, cycles: int = 2) -> None:
@@ -46,17 +48,19 @@ async def _setup(dut, job: TbJob, manifest: dict):
     dut.result__ready.value = 0
     if manifest["mode"] == "loadable":
         dut.cfg__en.value = 0
+    if "aux" in manifest["ports"]:
+        dut.aux__valid.value = 0
     await _reset(dut)
     if manifest["mode"] == "loadable":
         writes = np.load(job.config_writes)
         await ConfigDriver(dut, job.config_stall).write(writes.tolist())
 
 
-async def _infer_traced(dut, manifest, x):
+async def _infer_traced(dut, manifest, x, aux):
     """Run one inference while recording every activation write (for diagnosis)."""
     tracer = ActivationWriteMonitor(dut, manifest)
     task = cocotb.start_soon(tracer.run())
-    await SampleDriver(dut, manifest).send(_time_major(x))
+    await InputDriver(dut, manifest).send(x, aux)
     await ResultMonitor(dut, manifest).receive()
     task.cancel()
     return tracer.writes
@@ -69,15 +73,15 @@ async def inferences_match_golden(dut):
     job = TbJob.load()
     manifest = _manifest(job)
     expected = dict(np.load(job.expected))
-    inputs = np.load(job.inputs)
+    inputs, aux = _inputs(job)
     await _setup(dut, job, manifest)
-    driver = SampleDriver(dut, manifest, job.sample_stall)
+    driver = InputDriver(dut, manifest, job.sample_stall)
     monitor = ResultMonitor(dut, manifest, job.result_stall)
     board = Scoreboard(manifest, expected)
 
     async def feed():
-        for x in inputs:
-            await driver.send(_time_major(x))
+        for x, a in zip(inputs, aux, strict=True):
+            await driver.send(x, a)
 
     # The inference window (ns) for activity-based power: from the moment the first sample
     # may be offered to the rising edge that hands over the last result. The toggle counter,
@@ -115,7 +119,8 @@ async def inferences_match_golden(dut):
         first_bad = next(i for i, o in enumerate(observed)
                          if o.scores != [int(v) for v in expected["scores"][i]])
         await _reset(dut)
-        where = board.localise(first_bad, await _infer_traced(dut, manifest, inputs[first_bad]))
+        where = board.localise(first_bad, await _infer_traced(dut, manifest, inputs[first_bad],
+                                                             aux[first_bad]))
         diagnosis.append(where or "all traced activations match: the output layer differs")
     with open(job.results, "w") as f:
         json.dump({"observed": [o.__dict__ for o in observed], "errors": board.errors,
@@ -129,15 +134,17 @@ async def reset_mid_inference(dut):
     job = TbJob.load()
     manifest = _manifest(job)
     expected = dict(np.load(job.expected))
-    inputs = np.load(job.inputs)
+    inputs, aux = _inputs(job)
     await _setup(dut, job, manifest)
-    await SampleDriver(dut, manifest).send(_time_major(inputs[0]))
+    await InputDriver(dut, manifest).send(inputs[0], aux[0])
     assert dut.busy.value == 1, "core not busy after a full input"
     await ClockCycles(dut.clk, max(1, manifest["per_inference"]["max_cycles"] // 4))
     await _reset(dut, 3)
-    assert dut.busy.value == 0 and dut.sample__ready.value == 1, "reset did not return to idle"
+    # Idle again: ready for the first value of an inference (its aux values, if any).
+    first = dut.aux__ready if "aux" in manifest["ports"] else dut.sample__ready
+    assert dut.busy.value == 0 and first.value == 1, "reset did not return to idle"
     board = Scoreboard(manifest, expected)
-    await SampleDriver(dut, manifest).send(_time_major(inputs[-1]))
+    await InputDriver(dut, manifest).send(inputs[-1], aux[-1])
     seen = await ResultMonitor(dut, manifest).receive()
     board.check(len(inputs) - 1, seen)
     assert not board.errors, "\n".join(board.errors)
