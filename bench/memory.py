@@ -27,13 +27,9 @@ from pathlib import Path
 from sparrow.flow import FlowOptions, Progress, run_flow
 from sparrow.hw.memory import MEMORY_STYLES
 from sparrow.library import get_library
-from sparrow.model import load_model
-from sparrow.model.inputs import random_inputs
 from sparrow.report import write_report
+from workload import bench_workload
 
-REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "examples" / "tiny" / "tiny.toml"
-ECG = REPO / "examples" / "ecg" / "ecg.toml"
 MEMORY_BLOCKS = ("activation buffers", "input buffer", "weight buffer")
 CLOCK_BLOCKS = ("clock tree", "clock gates")
 
@@ -85,14 +81,8 @@ def main() -> int:
     for s in styles:
         if s not in MEMORY_STYLES:
             p.error(f"unknown style {s!r}: use {', '.join(MEMORY_STYLES)}")
-    model_path = ECG if args.ecg else TINY
-    model = load_model(model_path)
-    lanes = args.lanes or (8 if args.ecg else 4)
-    if args.ecg:
-        from sparrow.ecg.inputs import flow_beats
-        x, described = flow_beats(model, 1)
-    else:
-        x, described = random_inputs(model, 3, 7), "3 random inputs (seed 7)"
+    model_path, model, lanes, x, described = bench_workload(
+        ecg=args.ecg, random_count=3, lanes=args.lanes)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="sparrow-bench-memory-"))
     library = get_library(args.library)
 

@@ -23,12 +23,7 @@ import time
 from pathlib import Path
 
 from sparrow.flow import FlowOptions, Progress, run_flow
-from sparrow.model import load_model
-from sparrow.model.inputs import random_inputs
-
-REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "examples" / "tiny" / "tiny.toml"
-ECG = REPO / "examples" / "ecg" / "ecg.toml"
+from workload import bench_workload
 
 
 def _nj(joules: float) -> str:
@@ -41,14 +36,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, help="run folder (default: a temporary one, removed)")
     p.add_argument("--lanes", type=int, help="PE lanes (default 4 tiny, 8 ECG)")
     args = p.parse_args()
-    model_path = ECG if args.ecg else TINY
-    model = load_model(model_path)
-    lanes = args.lanes or (8 if args.ecg else 4)
-    if args.ecg:
-        from sparrow.ecg.inputs import flow_beats
-        x, described = flow_beats(model, 1)
-    else:
-        x, described = random_inputs(model, 2, 7), "2 random inputs (seed 7)"
+    model_path, model, lanes, x, described = bench_workload(
+        ecg=args.ecg, random_count=2, lanes=args.lanes)
     out = args.out or Path(tempfile.mkdtemp(prefix="sparrow-timed-")) / model.name
     t0 = time.perf_counter()
     state = run_flow(model_path, out, x, FlowOptions(lanes=lanes, timed_activity=True),

@@ -177,25 +177,36 @@ def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style
                   variant="ssf"):
     """Run inputs through the ``variant`` core in Amaranth's simulator (clock gating style
     ``none``); return the plan and per inference (class, scores, counters)."""
-    from amaranth.sim import Simulator
-
     from sparrow.hw import plan_core
-    from sparrow.hw.generate import build_core
 
     plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
                      memory_style=memory_style, variant=variant)
+    return plan, simulate_plan(plan, x)
+
+
+def simulate_plan(plan, x, aux=None) -> list:
+    """Inputs (and, for an aux model, each inference's aux values first) through the core of
+    ``plan`` in Amaranth's simulator; per inference (class, scores, counters)."""
+    from amaranth.sim import Simulator
+
+    from sparrow.hw.generate import build_core
+
     dut = build_core(plan, clock_gate="none")
     out = []
 
     async def bench(ctx):
-        if mode == "loadable":
+        if plan.mode == "loadable":
             await write_config(ctx, dut.cfg, plan)
-        for sample in x:
-            for value in np.asarray(sample).T.reshape(-1):        # time-major stream
-                ctx.set(dut.sample.payload, int(value))
-                ctx.set(dut.sample.valid, 1)
-                await ctx.tick().until(dut.sample.ready)
-            ctx.set(dut.sample.valid, 0)
+        for i, sample in enumerate(x):
+            streams = [(dut.sample, np.asarray(sample).T.reshape(-1))]    # time-major
+            if aux is not None:
+                streams.insert(0, (dut.aux, aux[i]))
+            for stream, payloads in streams:
+                for value in payloads:
+                    ctx.set(stream.payload, int(value))
+                    ctx.set(stream.valid, 1)
+                    await ctx.tick().until(stream.ready)
+                ctx.set(stream.valid, 0)
             ctx.set(dut.result.ready, 1)
             await ctx.tick().until(dut.result.valid)
             out.append((ctx.get(dut.result.payload.cls),
@@ -207,4 +218,4 @@ def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    return plan, out
+    return out

@@ -14,14 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
-from hw_shapes import AUX_SHAPES, build_shape, random_aux, random_inputs, write_config
+from hw_shapes import AUX_SHAPES, build_shape, random_aux, random_inputs, simulate_plan
 from test_hw_core import counted_by_hand
 from sparrow.ecg import data
 from sparrow.ecg.evaluate import beat_aux
 from sparrow.hw import plan_core
-from sparrow.hw.core import SparrowCore
 from sparrow.hw.generate import generate
 from sparrow.hw.schedule import inference_counters
 from sparrow.model import load_model, run
@@ -46,35 +44,6 @@ def golden_answers(plan, x, aux):
              {k: int(v[i]) for k, v in counters.items()}) for i in range(len(x))]
 
 
-def simulate_amaranth(plan, x, aux):
-    """Inputs through the core in Amaranth's simulator (aux values first, then samples)."""
-    dut = SparrowCore(plan, clock_gate="none")
-    out = []
-
-    async def bench(ctx):
-        if plan.mode == "loadable":
-            await write_config(ctx, dut.cfg, plan)
-        for sample, values in zip(x, aux):
-            for stream, payloads in ((dut.aux, values), (dut.sample, sample.T.reshape(-1))):
-                for value in payloads:
-                    ctx.set(stream.payload, int(value))
-                    ctx.set(stream.valid, 1)
-                    await ctx.tick().until(stream.ready)
-                ctx.set(stream.valid, 0)
-            ctx.set(dut.result.ready, 1)
-            await ctx.tick().until(dut.result.valid)
-            out.append((ctx.get(dut.result.payload.cls),
-                        [ctx.get(dut.result.payload.scores[k]) for k in range(plan.classes)],
-                        {k: ctx.get(getattr(dut.perf, k)) for k in PERF}))
-            ctx.set(dut.result.ready, 0)
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return out
-
-
 # Amaranth's simulator takes ~10 s per shape and mode: one case by default, the rest slow.
 AMARANTH_CASES = [pytest.param(name, mode, id=f"{name}-{mode}",
                                marks=[] if (name, mode) == ("aux_hidden_divide", "loadable")
@@ -89,7 +58,7 @@ def test_aux_core_in_amaranth_simulation(name, mode):
     model, lanes = build_shape(name)
     plan = plan_core(model, lanes=lanes, mode=mode)
     x, aux = random_inputs(model, 3), random_aux(model, 3)
-    out = simulate_amaranth(plan, x, aux)
+    out = simulate_plan(plan, x, aux)
     assert out == golden_answers(plan, x, aux)
     for i, (_, _, perf) in enumerate(out):
         assert perf == counted_by_hand(model, x[i], lanes, True, aux[i]), i
