@@ -90,9 +90,34 @@ def test_sweep_runs_on_dask_and_resumes_after_an_interruption(tmp_path):
         assert by[f"ssf-t{t}-s1"]["inference__weight_reads"] < \
             by[f"qnn-t{t}-s1"]["inference__weight_reads"]
     assert "| ssf | 3 | 1 |" in (out / "results.md").read_text()
+    _check_study(out, stdout, by)
     # Another sweep in the same folder is refused in one line.
     proc = subprocess.run([sys.executable, "-m", "sparrow", "sweep", str(TINY), "-o", str(out),
                            "--random", "2", "--timesteps", "5", "--scales", "1"],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "holds another sweep" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _check_study(out: Path, stdout: str, by: dict) -> None:
+    """The sweep ends with its study: measured energies as the runs report them, the blocks
+    adding up to the total, break-even lines, and constants that sparrow energy reads."""
+    for t in (3, 7):
+        assert f"measured break-even, ssf vs qnn at T = {t}:" in stdout
+    assert "on the 2 held-out point(s)" in stdout          # fitted on T = 3, T = 7 held out
+    study = json.loads((out / "study" / "study.json").read_text())
+    assert study["fit_timesteps"] == [3]
+    for point in study["points"]:
+        assert point["measured_j"] == by[point["name"]]["inference__energy"]
+        assert point["measured_terms_j"]["total"] == pytest.approx(point["measured_j"],
+                                                                   rel=1e-9)
+        assert point["fitted"] == point["name"].endswith("t3-s1")
+    for b in study["break_even"]:         # one scale: no bracket, the one ratio's side
+        ratio = by[f"ssf-t{b['timesteps']}-s1"]["inference__energy"] / \
+            by[f"qnn-t{b['timesteps']}-s1"]["inference__energy"]
+        assert b["verdict"] == ("cheaper throughout" if ratio < 1 else "dearer throughout")
+    params = out / "study" / "calibrated-params.json"
+    proc = subprocess.run([sys.executable, "-m", "sparrow", "energy", str(TINY), "--random", "2",
+                           "--params", str(params)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "parameters osu018-calibrated" in proc.stdout

@@ -235,7 +235,32 @@ def cmd_sweep(args) -> int:
     results = run_sweep(spec, out, x, inputs_described=described, scheduler=args.scheduler,
                         workers=args.workers, progress=lambda line: print(line, flush=True))
     print(f"{len(results)} points measured: {out / 'results.md'} (and results.json)")
+    _print_study(out, None)
     return 0
+
+
+def cmd_study(args) -> int:
+    _print_study(Path(args.sweep), set(args.fit_timesteps) if args.fit_timesteps else None)
+    return 0
+
+
+def _print_study(folder: Path, fit_timesteps: set[int] | None) -> None:
+    from .study.measured import load_sweep
+    from .study.report import write_study
+    sweep = load_sweep(folder)
+    result = write_study(sweep, folder / "study", fit_timesteps)
+    for b in result["breaks"]:
+        span = f"{b.low:.2%}..{b.high:.2%}"
+        found = (f"{b.rate:.2%} (bracket {span})" if b.rate is not None
+                 else f"none in {span}: {b.verdict}")
+        print(f"measured break-even, {b.twin} vs qnn at T = {b.timesteps}: {found}")
+    fitted = [abs(r.error) for r in result["rows"] if r.fitted]
+    held = [abs(r.error) for r in result["rows"] if not r.fitted]
+    print(f"calibrated model: mean |error| {sum(fitted) / len(fitted):.1%} on the "
+          f"{len(fitted)} fit point(s)" + (f", {sum(held) / len(held):.1%} on the {len(held)} "
+                                           "held-out point(s)" if held else ""))
+    print(f"study: {folder / 'study' / 'study.md'} (and study.html, study.json, "
+          "calibrated-params.json, plots)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -345,6 +370,20 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--library", default=defaults.LIBRARY, help="standard-cell library")
     _clock_period_option(w, "")
     w.set_defaults(func=cmd_sweep)
+
+    st = sub.add_parser("study", help="the measured side of the energy study: a sweep folder's "
+                        "break-even spike rates, calibrated constants and model error",
+                        description="Read a sweep folder (sparrow sweep): the measured break-even "
+                        "spike rate of each spiking twin against the qnn twin per T, the "
+                        "analytical model's constants fitted to the measured energies by term, "
+                        "its error on points the fit did not see, and estimated vs measured "
+                        "gains. Writes <sweep>/study/ (study.md/.html/.json, "
+                        "calibrated-params.json for sparrow energy --params, plots).")
+    st.add_argument("sweep", help="sweep folder (sparrow sweep -o)")
+    st.add_argument("--fit-timesteps", type=_positive, nargs="+", metavar="T",
+                    help="fit the constants on the points at these T only (default the "
+                    "smallest T; the others are held out)")
+    st.set_defaults(func=cmd_study)
 
     from .ecg.cli import register_cli
     register_cli(sub)

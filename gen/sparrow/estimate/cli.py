@@ -55,7 +55,8 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
         "synthesis): naive, analytical (2409.08290), SATA-style, SpikeSim-style",
         description="Estimate energy per inference of the model's three twins under four "
         "estimators, by term, with the break-even spike rate. Spike rates come from the "
-        "golden model on --inputs or --random inputs.")
+        "golden model on --inputs or --random inputs. Measured energies against these estimates: "
+        "sparrow sweep, then sparrow study.")
     p.add_argument("file", help="descriptor (.toml or .json)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--inputs", metavar="X.npy", help=".npy of raw samples (N, C, L), or "

@@ -27,7 +27,8 @@ from .twins import ESTIMATORS, TWINS, estimate_twin, works_at_timesteps
 COLOURS = {"ssf": "#4c72b0", "qnn": "#dd8452", "if": "#55a868"}
 
 
-def _figure_png(fig) -> bytes:
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (closed afterwards)."""
     import matplotlib.pyplot as plt
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -35,7 +36,8 @@ def _figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -44,7 +46,7 @@ def _pyplot():
 
 def plot_energy_vs_timesteps(e: ModelEstimate) -> bytes:
     """Energy per inference of each twin over T (same spike rates), one panel per estimator."""
-    plt = _pyplot()
+    plt = pyplot()
     ts = np.unique(np.concatenate([np.arange(1, 17), [24, 32, 48, 64, e.timesteps]]))
     fig, axes = plt.subplots(1, len(ESTIMATORS), figsize=(4 * len(ESTIMATORS), 3.4))
     for ax, est in zip(axes, ESTIMATORS):
@@ -61,13 +63,13 @@ def plot_energy_vs_timesteps(e: ModelEstimate) -> bytes:
     axes[0].set_ylabel("energy per inference (J)")
     axes[0].legend()
     fig.suptitle(f"{e.model}: estimated energy per twin over T at the measured spike rates")
-    return _figure_png(fig)
+    return figure_png(fig)
 
 
 def plot_energy_vs_spike_rate(e: ModelEstimate) -> bytes:
     """Energy per inference of each twin over the mean spike rate (analytical), the measured
     rate and the model's break-even marked."""
-    plt = _pyplot()
+    plt = pyplot()
     rates = np.linspace(0.0025, min(1.0, max(0.5, 2 * e.spike_rate)), 60)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     works = list(e.works)
@@ -86,12 +88,12 @@ def plot_energy_vs_spike_rate(e: ModelEstimate) -> bytes:
     ax.set_title(f"{e.model}, T = {e.timesteps}: analytical model ({e.params.name})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _figure_png(fig)
+    return figure_png(fig)
 
 
 def plot_break_even(e: ModelEstimate) -> bytes:
     """Break-even spike rate of the paper's generic layer over T, with its published points."""
-    plt = _pyplot()
+    plt = pyplot()
     ts = np.arange(1, 17)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for bits, style in ((4, "-"), (8, "--")):
@@ -109,12 +111,12 @@ def plot_break_even(e: ModelEstimate) -> bytes:
                  fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _figure_png(fig)
+    return figure_png(fig)
 
 
 def plot_battery(e: ModelEstimate) -> bytes:
     """Smartwatch battery life over inference rate and rest-of-system power, per twin."""
-    plt = _pyplot()
+    plt = pyplot()
     energies = {twin: e.get(twin, "analytical").total.total for twin in TWINS}
     rates = np.logspace(-1, 3, 60)
     bases = (SMARTWATCH.base_power_w, 100e-6, 1e-6)
@@ -134,7 +136,7 @@ def plot_battery(e: ModelEstimate) -> bytes:
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{SMARTWATCH.capacity_mah:g} mAh, {SMARTWATCH.voltage_v:g} V; classifier "
                  f"energy from the analytical estimate of {e.model}")
-    return _figure_png(fig)
+    return figure_png(fig)
 
 
 def _fmt(v: float) -> str:

@@ -123,7 +123,7 @@ def run_point(spec_json: str, point_json: str, out_dir: str, x_path: str,
               described: str) -> dict:
     """Measure one point (a Dask task: plain arguments, a plain result). Writes the point's
     ``result.json`` last, so a point is either done or redone."""
-    spec = _spec_from_json(spec_json)
+    spec = spec_from_json(spec_json)
     point = SweepPoint(**json.loads(point_json))
     folder = Path(out_dir) / "points" / point.name
     result_path = folder / "result.json"
@@ -151,7 +151,7 @@ def _spec_to_json(spec: SweepSpec) -> str:
                        "variants": list(spec.variants), "options": asdict(spec.options)})
 
 
-def _spec_from_json(text: str) -> SweepSpec:
+def spec_from_json(text: str) -> SweepSpec:
     d = json.loads(text)
     return SweepSpec(Path(d["descriptor"]), tuple(d["timesteps"]), tuple(d["scales"]),
                      tuple(d["variants"]), FlowOptions(**d["options"]))
