@@ -7,6 +7,8 @@ memory style x zero skipping.
     .venv/bin/python bench/energy.py --library sky130hd    # the same on sky130hd
     .venv/bin/python bench/energy.py --space               # lanes x memory x zero skipping
     .venv/bin/python bench/energy.py --beats 8 --out runs/energy
+    .venv/bin/python bench/energy.py --model examples/ecg/ecg_rr_ds1.toml --configs p8-latch-skip
+                                                           # the RR model (aux input), DS2 beats
 
 Every run is a full `sparrow flow` in its own folder under --out (kept, so a re-run reuses
 unchanged steps); the figures are read from each run's metrics.json. Printed: energy per
@@ -64,12 +66,14 @@ BASELINE = Config(8, "flop", False)
 MICRO = Config(8, "latch", True)
 
 
-def measure(config: Config, library: str, out: Path, x, described: str) -> dict:
-    run_dir = out / library / config.name
+def measure(config: Config, library: str, out: Path, model: Path, x, aux,
+            described: str) -> dict:
+    # The reference model's runs keep plain configuration names (earlier runs are reused).
+    run_dir = out / library / (config.name if model.resolve() == ECG else f"{model.stem}-{config.name}")
     options = FlowOptions(lanes=config.lanes, library=library, zero_skip=config.zero_skip,
                           memory_style=config.memory)
     t0 = time.perf_counter()
-    state = run_flow(ECG, run_dir, x, options, inputs_described=described,
+    state = run_flow(model, run_dir, x, options, aux=aux, inputs_described=described,
                      progress=Progress(tool_lines=False))
     m = dict(state.metrics)
     m["bench__wall_time"] = time.perf_counter() - t0
@@ -130,6 +134,9 @@ def plot(rows: list[tuple[Config, dict]], path: Path) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--library", default="osu018")
+    p.add_argument("--model", type=Path, default=ECG,
+                   help="one-beat ECG descriptor (default %(default)s; a model with an aux "
+                   "input runs on DS2 beats with their features)")
     p.add_argument("--beats", type=int, default=10,
                    help="MIT-BIH beats simulated per configuration (two of each class)")
     p.add_argument("--space", action="store_true",
@@ -139,7 +146,7 @@ def main() -> int:
     p.add_argument("--out", default="runs/energy", help="run folders (kept; default %(default)s)")
     args = p.parse_args()
     out = Path(args.out)
-    x, described = flow_beats(load_model(ECG), args.beats)
+    x, aux, described = flow_beats(load_model(args.model), args.beats)
     configs = args.configs or ([BASELINE, MICRO] if not args.space else [
         Config(lanes, memory, skip) for memory in ("flop", "latch") for skip in (False, True)
         for lanes in (1, 2, 4, 8)])
@@ -147,15 +154,17 @@ def main() -> int:
     for config in configs:
         print(f"[{len(rows) + 1}/{len(configs)}] {config.name} on {args.library} ...",
               file=sys.stderr, flush=True)
-        rows.append((config, measure(config, args.library, out, x, described)))
-    print(f"\nECG model, {args.library}, {described}; every figure measured on the repaired, "
-          "signed-off netlist (energy: gate-level activity of the beats)\n")
+        rows.append((config, measure(config, args.library, out, args.model, x, aux,
+                                     described)))
+    print(f"\n{args.model.name}, {args.library}, {described}; every figure measured on the "
+          "repaired, signed-off netlist (energy: gate-level activity of the beats)\n")
     print("\n".join(summary_table(rows)))
     print()
     print("\n".join(block_table(rows)))
-    doc = {"library": args.library, "inputs": described,
+    doc = {"model": str(args.model), "library": args.library, "inputs": described,
            "runs": [{"config": c.__dict__, "name": c.name, "metrics": m} for c, m in rows]}
-    atomic_write_text(out / f"energy_{args.library}.json", json.dumps(doc, indent=1) + "\n")
+    atomic_write_text(out / f"energy_{args.model.stem}_{args.library}.json",
+                      json.dumps(doc, indent=1) + "\n")
     if args.space:
         plot(rows, out / f"energy_space_{args.library}.png")
         print(f"\nplot: {out / f'energy_space_{args.library}.png'}")

@@ -48,7 +48,7 @@ def main() -> int:
     if out.exists() and args.out:
         shutil.rmtree(out)
     options = FlowOptions(lanes=args.lanes)
-    x, described = flow_beats(load_model(ECG), args.inferences)
+    x, _, described = flow_beats(load_model(ECG), args.inferences)
     t0 = time.perf_counter()
     state = run_flow(ECG, out, x, options, inputs_described=described,
                      progress=Progress(tool_lines=False))

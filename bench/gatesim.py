@@ -157,7 +157,7 @@ def ensure_netlist(name: str, run_dir: Path | None, work: Path
         return run_dir, netlist, np.load(run_dir / "inputs.npy")
     run_dir = work / f"{name}-run"
     if name == "ecg":
-        x, described = flow_beats(model, 1)
+        x, _, described = flow_beats(model, 1)
         options = FlowOptions()
     else:
         x, described = random_inputs(model, 3, 7), "3 random inputs (seed 7)"

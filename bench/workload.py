@@ -20,7 +20,7 @@ def bench_workload(*, ecg: bool, random_count: int, lanes: int | None):
     model: Model = load_model(model_path)
     if ecg:
         from sparrow.ecg.inputs import flow_beats
-        x, described = flow_beats(model, 1)
+        x, _, described = flow_beats(model, 1)
     else:
         x = random_inputs(model, random_count, 7)
         described = f"{random_count} random inputs (seed 7)"

@@ -27,7 +27,7 @@ def _load(path: str):
 def _flow_inputs(model, args) -> tuple[np.ndarray, np.ndarray | None, str]:
     """The inferences a flow runs (raw samples, aux vectors or None), and where they came
     from: ``--inputs`` (the first ``--inferences``), ``--random N``, or for a one-beat ECG
-    model MIT-BIH test beats."""
+    model MIT-BIH test beats (with their aux features for a model with an aux input)."""
     if args.random is not None:
         x, aux = _load_inputs_and_aux(model, args)
         return x, aux, f"{args.random} uniform random inputs (seed {args.seed})"
@@ -36,8 +36,7 @@ def _flow_inputs(model, args) -> tuple[np.ndarray, np.ndarray | None, str]:
         x, aux = x[:args.inferences], None if aux is None else aux[:args.inferences]
         return x, aux, f"the first {len(x)} inputs of {args.inputs}"
     from .ecg.inputs import flow_beats
-    x, described = flow_beats(model, args.inferences, mitdb=args.mitdb)
-    return x, None, described
+    return flow_beats(model, args.inferences, mitdb=args.mitdb)
 
 
 def _load_inputs_and_aux(model, args):

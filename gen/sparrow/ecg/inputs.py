@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import SparrowError
 from ..model import Model
 from ..model.golden import check_input
-from .data import WINDOW, intra_test_beats
+from .data import WINDOW, intra_test_beats, load_split
 
 BEAT_SHAPE = (1, WINDOW)
 """Input shape (channels, samples) of a model that classifies one beat."""
@@ -21,24 +21,30 @@ def takes_one_beat(model: Model) -> bool:
 
 
 def flow_beats(model: Model, count: int, *, mitdb: str | os.PathLike | None = None
-               ) -> tuple[np.ndarray, str]:
-    """(x, description): ``count`` beats of the intra-patient test split (``mitdb``: the
-    records' folder), the first beat of each class in turn, so a few beats already cover the
-    classes; ``x`` is (count, 1, WINDOW) int64."""
+               ) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """(x, aux, description): ``count`` MIT-BIH test beats (``mitdb``: the records' folder),
+    the first beat of each class in turn, so a few beats already cover the classes; ``x`` is
+    (count, 1, WINDOW) int64. A model without an aux input gets beats of the intra-patient
+    test split (``aux`` None); a model with one (the RR models, trained on DS1) gets DS2 beats
+    of the inter-patient split with their features (:func:`sparrow.ecg.evaluate.beat_aux`)."""
     if not takes_one_beat(model):
         raise SparrowError(f"model {model.name!r} takes inputs of shape {model.input.shape}, "
                            "not one ECG beat: give --inputs FILE.npy or --random N")
-    if model.aux_input is not None:
-        # The intra-patient test beats come without the aux features of every model's split.
-        raise SparrowError(f"model {model.name!r} has an aux input: give --inputs FILE.npz "
-                           "(arrays x and aux) or --random N")
     if count < 1:
         raise SparrowError(f"--inferences must be at least 1, got {count}")
-    beats, labels = intra_test_beats(mitdb)
+    if model.aux_input is None:
+        beats, labels = intra_test_beats(mitdb)
+        aux, split = None, "intra-patient test split"
+    else:
+        from .evaluate import beat_aux
+        _, test = load_split("inter", mitdb)
+        beats, labels, aux = test.x.astype(np.int64), test.y, beat_aux(model, test)
+        split = (f"inter-patient test split (DS2), with {model.aux_input.features} aux "
+                 "features each")
     picked = _one_per_class(labels, count)
-    return check_input(model, beats[picked]), (
-        f"{count} beats of the MIT-BIH intra-patient test split (indices "
-        f"{', '.join(map(str, picked))}; classes {', '.join(str(int(labels[i])) for i in picked)})")
+    return check_input(model, beats[picked]), None if aux is None else aux[picked], (
+        f"{count} beats of the MIT-BIH {split} (indices {', '.join(map(str, picked))}; "
+        f"classes {', '.join(str(int(labels[i])) for i in picked)})")
 
 
 def _one_per_class(labels: np.ndarray, count: int) -> list[int]:
