@@ -244,10 +244,9 @@ def repair_netlist(netlist: str | Path, top: str, library: CellLibrary | str,
                          clock_port=clock_port, clock_period_ns=clock_period_ns,
                          input_delay_ns=input_delay_ns, output_delay_ns=output_delay_ns,
                          propagated_clock=True, max_fanout=rules.max_fanout,
-                         max_transition_ns=rules.max_transition_s * 1e9)
+                         max_transition_ns=rules.max_transition_s * 1e9, skew=False)
         log.append(f"timing, round {round_no + 1}: setup WS {timing.setup_ws_ns} ns, hold WS "
-                   f"{timing.hold_ws_ns} ns, {len(timing.hold_violators)} hold violators, "
-                   f"skew {timing.skew_hold_ns} ns")
+                   f"{timing.hold_ws_ns} ns, {len(timing.hold_violators)} hold violators")
         say(log[-1])
         if not timing.hold_violators or round_no == HOLD_PASSES:
             break

@@ -143,12 +143,14 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
             input_delay_ns: float = 0.0, output_delay_ns: float = 0.0,
             propagated_clock: bool = False, max_fanout: int | None = None,
             max_transition_ns: float | None = None, sdf: str | Path | None = None,
-            timeout_s: float | None = None) -> StaResult:
+            skew: bool = True, timeout_s: float | None = None) -> StaResult:
     """Time ``netlist`` (top module ``top``, cells of ``library``) at ``clock_period_ns`` in
     ``out_dir`` (``<top>.sdc``, ``sta.tcl``, ``sta.log``). ``max_fanout`` and
     ``max_transition_ns`` go into the SDC (OpenSTA checks the transition limit). ``sdf``: also
     write the cells' delays (from the NLDM tables at their loads and transitions) to that SDF
-    file (gzipped when it ends in ``.gz``), for a timed gate-level simulation.
+    file (gzipped when it ends in ``.gz``), for a timed gate-level simulation. ``skew``: report
+    the worst clock skew of setup and hold checks (OpenSTA's skew reports are slow on large
+    clock trees; the repair's hold rounds leave them out).
 
     Raises ``SparrowError`` for a non-positive period or a clock port the netlist lacks;
     ``ToolError`` when OpenSTA fails.
@@ -178,6 +180,9 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         "SDC": sdc.name,        # the script runs in out_dir: keep the folder movable
         "CLOCKS": "set_propagated_clock [all_clocks]" if propagated_clock else "",
         "HOLD_ENDPOINTS": HOLD_ENDPOINTS,
+        "SKEW": "\n".join(f'puts "sparrow: begin skew {c}"\nreport_clock_skew -{c} -digits 4\n'
+                          f'puts "sparrow: end skew {c}"' for c in ("setup", "hold"))
+                if skew else "",
         # 6 digits (fs): a timed simulation adds up tens of cell delays along a clock tree
         # against hold slacks of a few ps.
         "WRITE_SDF": (f'write_sdf -digits 6{" -gzip" if Path(sdf).suffix == ".gz" else ""} '
@@ -196,7 +201,7 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         v = float(text)
         return None if abs(v) >= _NO_PATH else round(v * unit, 6)
 
-    def skew(section: str) -> float | None:
+    def worst_skew(section: str) -> float | None:
         found = _SKEW.findall(sections.get(section, ""))
         return round(max(float(s) for _, _, s in found) * unit, 6) if found else None
 
@@ -211,7 +216,7 @@ def run_sta(netlist: str | Path, top: str, library: Library | str, out_dir: str 
         unclocked_pins=int(unclocked.group(1)) if unclocked else 0,
         sdc=sdc, script=script, log=log, propagated_clock=propagated_clock,
         max_transition_violators=len(_VIOLATED.findall(sections.get("max_transition", ""))),
-        skew_setup_ns=skew("skew setup"), skew_hold_ns=skew("skew hold"),
+        skew_setup_ns=worst_skew("skew setup"), skew_hold_ns=worst_skew("skew hold"),
         reg2reg_ws_ns=min((p.slack_ns for p in reg2reg), default=None),
         hold_violators=tuple((pin, round(float(s) * unit, 6)) for pin, _, _, _, s
                              in _ENDPOINT.findall(sections.get("hold violators", ""))))
