@@ -16,7 +16,10 @@ from ..library import get_library
 from ..model import load_model
 from ..model.descriptor import descriptor_files
 from ..model.golden import check_aux, check_input
+from ..power.liberty import load_liberty
+from ..repair.cells import LibraryCells
 from ..resources import LATCH
+from ..sim.sdf_probe import probe_sdf_delays
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
 from .lock import run_folder_lock
 from .progress import Progress
@@ -80,6 +83,8 @@ def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: 
     if options.memory_style == "latch":
         # Before minutes of generation and simulation: synthesis would refuse it.
         get_library(options.library).wrapper_verilog(LATCH, asked_by="flow")
+    if options.timed_activity:
+        check_timed_library(options.library)
     run_dir = Path(run_dir)
     progress = progress or Progress()
     flow = build_flow(top_name(model), options)
@@ -92,6 +97,17 @@ def run_flow(descriptor: str | os.PathLike, run_dir: str | os.PathLike, inputs: 
                                                 "inputs": saved},
                         from_step=from_step, to_step=to_step, progress=progress,
                         notes={"inputs": inputs_described, "library": options.library})
+
+
+def check_timed_library(library_name: str) -> float:
+    """Before minutes of synthesis and simulation: do the library's cell models take SDF
+    delays in Icarus? Probes the smallest buffer (:mod:`sparrow.sim.sdf_probe`); returns the
+    delay simulated (ns), raises ``SdfUnsupported`` with what to do instead."""
+    library = get_library(library_name)
+    cells = LibraryCells(load_liberty(library.sta_liberty), dont_use=library.dont_use)
+    buffer = min(cells.buffers, key=lambda b: b.area)
+    return probe_sdf_delays(library.name, library.cell_models, library.iverilog_flags,
+                            cell=buffer.cell, input_pin=buffer.input, output_pin=buffer.output)
 
 
 def _save_array(path: Path, values: np.ndarray) -> Path:
