@@ -21,6 +21,7 @@ import pytest
 from sparrow.errors import SparrowError
 from sparrow.flow import FLOW_STEPS, FlowOptions, Progress, run_flow
 from sparrow.flow.energy import average_power_w
+from sparrow.flow.steps.simulation import IDLE_CYCLES
 from sparrow.hw.plan import plan_core
 from sparrow.hw.schedule import inference_counters
 from sparrow.library import get_library
@@ -102,13 +103,51 @@ def test_energy_is_power_times_time(tiny_run):
 def test_average_power_closed_form(tiny_run):
     m = tiny_run[2].metrics
     rate = m["inference__rate"]
-    expected = rate * m["inference__energy"] + m["power__leakage__total"] * (
-        1 - rate * m["inference__time"])
+    idle_s = 1 - rate * m["inference__time"]
+    # Clock running (the default): the measured idle power between inferences.
+    expected = rate * m["inference__energy"] + m["power__idle__total"] * idle_s
     assert m["power__average"] == pytest.approx(expected, rel=1e-9)
+    stopped = rate * m["inference__energy"] + m["power__leakage__total"] * idle_s
+    assert m["power__average__clock_stopped"] == pytest.approx(stopped, rel=1e-9)
+    assert "clock keeps running" in m["power__average__assumption"]
     assert rate == pytest.approx(72 / 60)
     with pytest.raises(ValueError, match="inferences per second"):
-        average_power_w(energy_per_inference_j=1e-9, inference_time_s=1.0, leakage_w=0.0,
+        average_power_w(energy_per_inference_j=1e-9, inference_time_s=1.0, idle_power_w=0.0,
                         rate_hz=2.0)
+
+
+def test_idle_window_toggles_only_the_clock_network(tiny_run):
+    """Between inferences only the clock network up to the closed gates toggles: every net
+    that moves is a clock net (the root, the trees' buffers above the gates, the gates'
+    inverted clocks) and moves twice a cycle; its power lies between the leakage and the
+    power of the inference window."""
+    run_dir, options, state = tiny_run
+    m = state.metrics
+    idle = Activity.from_counts(run_dir / "06-cocotb-gate_sim" / "idle_activity.tsv")
+    assert idle.window_s == pytest.approx(IDLE_CYCLES * options.clock_period_ns * 1e-9,
+                                          abs=1e-15)
+    assert m["gatesim__idle__window__end"] - m["gatesim__idle__window__start"] == \
+        pytest.approx(IDLE_CYCLES * options.clock_period_ns)
+    moving = {name: idle.transitions[i] for name, i in idle.names.items()
+              if idle.transitions[i]}
+    assert "clk" in moving and len(moving) > 1
+    for name, n in moving.items():
+        assert name == "clk" or name.startswith("sparrow_cts.") or "clock_gate." in name, name
+        assert n == 2 * IDLE_CYCLES, name
+    assert m["power__leakage__total"] < m["power__idle__total"] < m["power__total"]
+
+
+def test_idle_clock_stopped_takes_the_leakage(tiny_run, tmp_path):
+    run_dir, options, first = tiny_run
+    copy = tmp_path / "tiny"
+    shutil.copytree(run_dir, copy)
+    state = _flow(copy, dataclasses.replace(options, idle_clock="stopped"),
+                  from_step="sparrow.power")
+    m = state.metrics
+    assert m["power__average"] == m["power__average__clock_stopped"] == \
+        first.metrics["power__average__clock_stopped"]
+    assert "clock is stopped" in m["power__average__assumption"]
+    assert "clock is stopped" in (copy / "report.md").read_text()
 
 
 def test_power_breakdowns_add_up(tiny_run):

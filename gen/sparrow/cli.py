@@ -187,7 +187,8 @@ def cmd_flow(args) -> int:
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
                           max_fanout=args.max_fanout, strict=args.strict,
-                          keep_vcd=args.keep_vcd, timed_activity=args.timed_activity)
+                          keep_vcd=args.keep_vcd, timed_activity=args.timed_activity,
+                          idle_clock=args.idle_clock)
     run_dir = Path(args.out) if args.out else Path("runs") / model.name
     state = run_flow(args.file, run_dir, x, options, aux=aux, inputs_described=described,
                      from_step=getattr(args, "from"), to_step=args.to,
@@ -209,7 +210,9 @@ def _print_flow_summary(m: dict, run_dir: Path) -> None:
             ("weight reads per inference", "inference__weight_reads", "words"),
             ("power over the inference window", "power__total", "W"),
             ("energy per inference", "inference__energy", "J"),
-            ("average power at the inference rate", "power__average", "W")]
+            ("idle power, clock running", "power__idle__total", "W"),
+            ("average power at the inference rate", "power__average", "W"),
+            ("  the same, clock stopped when idle", "power__average__clock_stopped", "W")]
     for label, key, unit in rows:
         if key in m:
             print(f"  {label:<38}{format_value(m[key], unit)}")
@@ -339,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also simulate the netlist with the cells' delays (OpenSTA's SDF), "
                         "so glitches are counted: energy and power from the timed run, the "
                         "zero-delay figures and the glitch share per block beside them")
+    f.add_argument("--idle-clock", choices=("running", "stopped"), default="running",
+                   help="between inferences the clock keeps running (default: the average "
+                        "power takes the measured idle window's power) or is stopped (the "
+                        "system stops it: leakage only); both figures are reported")
     f.add_argument("--from", metavar="STEP", help="re-run from this step (see --list-steps)")
     f.add_argument("--to", metavar="STEP", help="stop after this step")
     f.add_argument("--list-steps", action="store_true", help="print the steps and exit")

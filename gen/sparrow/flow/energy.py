@@ -6,10 +6,11 @@ All energies in J, powers in W, times in s, rates in Hz.
 from __future__ import annotations
 
 def average_power_w(*, energy_per_inference_j: float, inference_time_s: float,
-                    leakage_w: float, rate_hz: float) -> float:
+                    idle_power_w: float, rate_hz: float) -> float:
     """Average power (W) when one inference of ``energy_per_inference_j`` (J, leakage during
-    the inference included) and ``inference_time_s`` (s) runs ``rate_hz`` times a second,
-    and the core only leaks (``leakage_w``, clock stopped) for the rest of each period.
+    the inference included) and ``inference_time_s`` (s) runs ``rate_hz`` times a second and
+    the core draws ``idle_power_w`` (W) for the rest of each period: its measured idle power
+    with the clock running, or its leakage when the clock is stopped.
 
     Raises ``ValueError`` when inferences at that rate would overlap."""
     if rate_hz <= 0:
@@ -18,4 +19,4 @@ def average_power_w(*, energy_per_inference_j: float, inference_time_s: float,
     if idle_s < 0:
         raise ValueError(f"an inference takes {inference_time_s:.3g} s: at most "
                          f"{1 / inference_time_s:.4g} inferences per second fit, not {rate_hz}")
-    return rate_hz * (energy_per_inference_j + leakage_w * idle_s)
+    return rate_hz * (energy_per_inference_j + idle_power_w * idle_s)

@@ -49,6 +49,7 @@ class FlowOptions:
     strict: bool = False
     keep_vcd: bool = False
     timed_activity: bool = False
+    idle_clock: str = "running"
 
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
@@ -58,7 +59,8 @@ class FlowOptions:
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
                 "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,
                 "MAX_FANOUT": self.max_fanout, "STRICT": self.strict,
-                "GATESIM_KEEP_VCD": self.keep_vcd, "GATESIM_TIMED": self.timed_activity}
+                "GATESIM_KEEP_VCD": self.keep_vcd, "GATESIM_TIMED": self.timed_activity,
+                "IDLE_CLOCK": self.idle_clock}
 
 
 def build_flow(design_name: str, options: FlowOptions = FlowOptions()) -> SequentialFlow:

@@ -75,3 +75,7 @@ RTL_SIMULATOR = ConfigVar("RTL_SIMULATOR", str, defaults.RTL_SIMULATOR, "RTL sim
                           choices=SIMULATORS)
 INFERENCE_RATE = ConfigVar("INFERENCE_RATE", float, defaults.INFERENCE_RATE_HZ,
                            "inferences per second for the average power (72 beats/min)", "Hz")
+IDLE_CLOCKS = ("running", "stopped")
+IDLE_CLOCK = ConfigVar("IDLE_CLOCK", str, "running",
+                       "the clock between inferences: running (the measured idle power) or "
+                       "stopped (leakage only, for a system that stops it)", choices=IDLE_CLOCKS)

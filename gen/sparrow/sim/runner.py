@@ -57,6 +57,7 @@ class CoreSimResult:
     run_seconds: float
     log: Path
     window_ns: tuple[float, float] | None = None   # first sample offered .. last result (ns)
+    idle_window_ns: tuple[float, float] | None = None   # the idle window counted, if any (ns)
     sdf_problems: list[str] = field(default_factory=list)   # SDF entries Icarus did not apply
 
     @property
@@ -101,6 +102,7 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
                  vcd: str | os.PathLike | None = None,
                  sdf: str | os.PathLike | None = None,
                  activity: str | os.PathLike | None = None,
+                 idle: tuple[str | os.PathLike, int] | None = None,
                  runner: Runner | None = None) -> CoreSimResult:
     """Simulate ``design`` on ``inputs`` ((N, C, L) raw samples) and, for a model with an aux
     input, ``aux`` ((N, features) raw integers, driven on the core's aux stream before each
@@ -120,7 +122,9 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
     counts and the VCD then count them); ``sparrow.sim.sdf.timed_netlist`` makes a netlist
     and OpenSTA's SDF of it readable for Icarus; the entries Icarus could not apply
     (``SDF WARNING``/``SDF ERROR`` lines of its log) are ``CoreSimResult.sdf_problems``
-    (``TimedNetlist.check_annotation`` judges them). ``runner``: a cocotb runner of ``simulator``
+    (``TimedNetlist.check_annotation`` judges them). ``idle`` (with ``activity``): ``(file,
+    cycles)``: after the last result, count that many cycles of the core waiting (clock
+    running, nothing offered) into that file (``CoreSimResult.idle_window_ns``). ``runner``: a cocotb runner of ``simulator``
     to build and run with instead of the default one (other build or run arguments, e.g.
     ``bench/gatesim.py``'s Verilator netlist runner).
     """
@@ -149,6 +153,12 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
     if activity is not None:
         activity = Path(activity).resolve()
         activity.unlink(missing_ok=True)
+    if idle is not None:
+        if activity is None or idle[1] < 1:
+            raise SparrowError("an idle window needs toggle counting (activity) and at least "
+                               "one cycle")
+        idle = (Path(idle[0]).resolve(), int(idle[1]))
+        idle[0].unlink(missing_ok=True)
     job = TbJob(manifest=str(Path(design.manifest).resolve()),
                 inputs=str(work / "inputs.npy"),
                 expected=str(work / "expected.npz"), results=str(results),
@@ -157,7 +167,8 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
                 sample_stall=list(sample_stall), result_stall=list(result_stall),
                 config_stall=list(config_stall), clock_period_ns=clock_period_ns,
                 trace_on_mismatch=sources is None,
-                activity_counter=str(module) if module else None)
+                activity_counter=str(module) if module else None,
+                idle_counts=str(idle[0]) if idle else None, idle_cycles=idle[1] if idle else 0)
     job_path = job.save(work / f"job_{simulator}.json")
 
     build_dir = work / f"build_{simulator}"
@@ -220,13 +231,16 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
     seen = json.loads(results.read_text()) if results.exists() else \
         {"observed": [], "errors": [f"the testbench wrote no results; see {log}"],
          "diagnosis": []}
-    if activity is not None and not activity.is_file():
-        seen["errors"].append(f"the toggle counter wrote no {activity.name}; see {log}")
+    for counts in (activity, idle[0] if idle else None):
+        if counts is not None and not counts.is_file():
+            seen["errors"].append(f"the toggle counter wrote no {counts.name}; see {log}")
     return CoreSimResult(simulator=simulator, inferences=len(x), observed=seen["observed"],
                         errors=seen["errors"], diagnosis=seen["diagnosis"],
                         tests_passed=passed, tests_failed=failed, build_seconds=t1 - t0,
                         run_seconds=t2 - t1, log=log,
                         window_ns=tuple(seen["window_ns"]) if seen.get("window_ns") else None,
+                        idle_window_ns=(tuple(seen["idle_window_ns"])
+                                        if seen.get("idle_window_ns") else None),
                         sdf_problems=problems)
 
 

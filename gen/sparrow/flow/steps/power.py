@@ -45,15 +45,16 @@ def block_patterns() -> dict[str, list]:
 class PowerStep(Step):
     """Views ``netlist`` + ``activity`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
     power over the inference window by group and by block, energy per inference, and the
-    average power at an inference rate with the core idle (leaking, clock stopped) between
-    inferences. With timed activity (``activity`` holds the zero-delay and the timed counts)
+    average power at an inference rate: the inferences' energy plus, between them, the power
+    of the measured idle window (view ``idle_activity``: clock running, gates closed), or the
+    leakage alone with ``IDLE_CLOCK=stopped``; both figures are reported. With timed activity (``activity`` holds the zero-delay and the timed counts)
     the figures are the timed ones, and the zero-delay energy (whole core and by block) and
     the glitch share are reported beside them."""
     id = "sparrow.power"
     name = "Power"
-    inputs = ("netlist", "activity")
+    inputs = ("netlist", "activity", "idle_activity")
     outputs = ("power_report", "power_instances")
-    config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PERIOD, v.INFERENCE_RATE)
+    config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PERIOD, v.INFERENCE_RATE, v.IDLE_CLOCK)
     metric_specs = {
         "power__annotated__fraction": MetricSpec(
             "", "cell pins whose activity came from the simulation / all cell pins"),
@@ -81,8 +82,9 @@ class PowerStep(Step):
             "", "true when the figures come from the timed gate-level simulation (SDF cell "
                 "delays, glitches counted), false for zero-delay"),
         "power__average": MetricSpec(
-            "W", "average power at the inference rate: energy per inference x rate + leakage "
-                 "while idle (clock stopped between inferences)"),
+            "W", "average power at the inference rate: energy per inference x rate + the idle "
+                 "power (power__idle__total, or the leakage when the clock is stopped: see "
+                 "power__average__assumption) over the rest of each period"),
     }
     source = "sparrow.power (OpenSTA 2.6 semantics) on the gate-level toggle counts"
 
@@ -126,10 +128,9 @@ class PowerStep(Step):
             "inference__time": window_s / count,
             "inference__energy": energy,
             "inference__rate": c["INFERENCE_RATE"],
-            "power__average": average_power_w(
-                energy_per_inference_j=energy, inference_time_s=window_s / count,
-                leakage_w=report.leakage_total_w, rate_hz=c["INFERENCE_RATE"]),
         }
+        metrics |= self._idle(state, ctx, library, energy, window_s / count,
+                              report.leakage_total_w)
         for name, group in report.groups.items():
             if group.instances:
                 metrics[f"power__total__group:{name}"] = group.total_w
@@ -152,6 +153,35 @@ class PowerStep(Step):
         path.write_text(json.dumps(doc, indent=1) + "\n")
         (step_dir / "power.txt").write_text(report.summary() + "\n")
         return {"power_report": path, "power_instances": table}, metrics
+
+    @staticmethod
+    def _idle(state: State, ctx: StepContext, library, energy: float, busy_s: float,
+              leakage_w: float) -> dict[str, Any]:
+        """Power of the idle window, and the average power at the rate with it (clock
+        running) and with the leakage alone (clock stopped); ``power__average`` takes the one
+        ``IDLE_CLOCK`` names."""
+        c = ctx.config
+        counts = view_files(state.view("idle_activity"))[0]
+        idle = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
+                             c["DESIGN_NAME"], activity=Activity.from_counts(counts),
+                             clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
+        ctx.progress(f"idle window ({counts.name}): {idle.total_w * 1e6:.3f} µW with the clock "
+                     f"running, leakage {idle.leakage_total_w * 1e6:.3f} µW")
+
+        def average(idle_w: float) -> float:
+            return average_power_w(energy_per_inference_j=energy, inference_time_s=busy_s,
+                                   idle_power_w=idle_w, rate_hz=c["INFERENCE_RATE"])
+
+        running = c["IDLE_CLOCK"] == "running"
+        return {
+            "power__idle__total": idle.total_w,
+            "power__average__clock_stopped": average(leakage_w),
+            "power__average": average(idle.total_w if running else leakage_w),
+            "power__average__assumption": (
+                "the clock keeps running between inferences with the clock gates closed: the "
+                "power of the measured idle window (power__idle__total)" if running else
+                "the clock is stopped between inferences (IDLE_CLOCK=stopped): leakage only"),
+        }
 
     @staticmethod
     def _zero_delay(zero, timed_energy: float, timed_blocks, window_s: float,

@@ -88,6 +88,11 @@ class RtlSimStep(Step):
         return {"rtl_results": _write_results(step_dir / "results.json", result)}, metrics
 
 
+IDLE_CYCLES = 1000
+"""Clock cycles of the idle window. An idle core repeats the same toggles every cycle (the
+clock tree up to the closed gates), so a thousand cycles give its power exactly."""
+
+
 class GateLevelSimStep(Step):
     """The synthesized netlist (view ``netlist``) with the library's cell models under
     Icarus, driven by the same testbench on the same inputs: every inference equal to the
@@ -96,6 +101,10 @@ class GateLevelSimStep(Step):
     ``sparrow.sim.counter``), with the window as metrics. ``GATESIM_KEEP_VCD`` also writes
     the VCD of the same run (``activity.vcd`` in the step folder).
 
+    After the last result the same run counts :data:`IDLE_CYCLES` cycles of the core waiting
+    for its next inference (clock running, clock gates closed, nothing offered: view
+    ``idle_activity``), for the power between inferences.
+
     ``GATESIM_TIMED``: a second run with the cells' delays from view ``sdf`` (OpenSTA's, made
     readable for Icarus by ``sparrow.sim.sdf``), equally bit-exact; view ``activity`` is then
     the pair (zero-delay counts, timed counts), over the same window and the same nets, and
@@ -103,7 +112,7 @@ class GateLevelSimStep(Step):
     id = "cocotb.gate_sim"
     name = "Gate-level simulation"
     inputs = ("descriptor", "manifest", "netlist", "sdf", "inputs")
-    outputs = ("activity", "gate_results")
+    outputs = ("activity", "idle_activity", "gate_results")
     config_vars = (v.DESIGN_NAME, v.LIBRARY, v.CLOCK_PERIOD, v.GATESIM_KEEP_VCD, v.GATESIM_TIMED)
     metric_specs = {
         **COUNTER_SPECS,
@@ -112,6 +121,8 @@ class GateLevelSimStep(Step):
         "gatesim__window__start": MetricSpec("ns", "start of the inference window"),
         "gatesim__window__end": MetricSpec("ns", "end of the inference window"),
         "gatesim__activity__size": MetricSpec("bytes", "size of the toggle-count file"),
+        "gatesim__idle__window__start": MetricSpec("ns", "start of the idle window"),
+        "gatesim__idle__window__end": MetricSpec("ns", "end of the idle window"),
         "gatesim__vcd__size": MetricSpec("bytes", "size of the VCD (GATESIM_KEEP_VCD only)"),
         "gatesim__timed__inferences": MetricSpec(
             "inferences", "inferences simulated with the cells' delays (SDF), all equal to "
@@ -137,16 +148,23 @@ class GateLevelSimStep(Step):
         netlist = view_files(state.view("netlist"))[0]
         ctx.progress(f"{len(x)} inferences on the {library.name} netlist (Icarus, "
                      f"{c['CLOCK_PERIOD']:g} ns clock)")
-        counts = step_dir / "activity.tsv"
+        counts, idle = step_dir / "activity.tsv", step_dir / "idle_activity.tsv"
         vcd = step_dir / "activity.vcd" if c["GATESIM_KEEP_VCD"] else None
         result = run_core_sim(design, x, aux=aux, simulator="icarus", work_dir=step_dir / "sim",
                               sources=[netlist, *library.cell_models],
                               build_args=list(library.iverilog_flags), vcd=vcd, activity=counts,
-                              clock_period_ns=c["CLOCK_PERIOD"])
+                              idle=(idle, IDLE_CYCLES), clock_period_ns=c["CLOCK_PERIOD"])
         metrics = self._checked(result, counts, "gate-level simulation")
+        idle_ns = result.idle_window_ns
+        if idle_ns is None or abs(Activity.from_counts(idle).window_s
+                                  - IDLE_CYCLES * c["CLOCK_PERIOD"] * 1e-9) > 1e-12:
+            raise ToolError(f"the idle window's toggle counts ({idle.name}) do not cover "
+                            f"{IDLE_CYCLES} clock cycles; log: {result.log}")
         metrics |= {"gatesim__inferences": result.inferences,
                     "gatesim__window__start": result.window_ns[0],
                     "gatesim__window__end": result.window_ns[1],
+                    "gatesim__idle__window__start": idle_ns[0],
+                    "gatesim__idle__window__end": idle_ns[1],
                     "gatesim__activity__size": counts.stat().st_size}
         if vcd is not None:
             metrics["gatesim__vcd__size"] = vcd.stat().st_size
@@ -156,7 +174,7 @@ class GateLevelSimStep(Step):
             metrics |= self._timed(state, step_dir, ctx, design, x, aux, library, result, counts,
                                    timed_counts)
             activity = (counts, timed_counts)
-        return {"activity": activity,
+        return {"activity": activity, "idle_activity": idle,
                 "gate_results": _write_results(step_dir / "results.json", result)}, metrics
 
     @staticmethod

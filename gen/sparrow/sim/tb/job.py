@@ -24,6 +24,8 @@ class TbJob:
     trace_on_mismatch: bool = True
     clock_period_ns: float = 10.0
     activity_counter: str | None = None   # toggle-counting VPI module loaded in the simulator
+    idle_counts: str | None = None        # after the inferences: count an idle window here
+    idle_cycles: int = 0                  # ... of this many clock cycles
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)

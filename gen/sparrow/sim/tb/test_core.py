@@ -113,6 +113,7 @@ async def inferences_match_golden(dut):
         feeder.cancel()
     else:
         await feeder
+    idle_ns = await _idle_window(dut, job, window) if job.idle_counts and not stuck else None
 
     diagnosis = []
     if board.errors and job.trace_on_mismatch and not stuck:
@@ -124,8 +125,26 @@ async def inferences_match_golden(dut):
         diagnosis.append(where or "all traced activations match: the output layer differs")
     with open(job.results, "w") as f:
         json.dump({"observed": [o.__dict__ for o in observed], "errors": board.errors,
-                   "diagnosis": diagnosis, "window_ns": [start_ns, end_ns]}, f)
+                   "diagnosis": diagnosis, "window_ns": [start_ns, end_ns],
+                   "idle_window_ns": idle_ns}, f)
     assert not board.errors, "\n".join(diagnosis + board.errors[:20])
+
+
+async def _idle_window(dut, job: TbJob, window: ActivityWindow) -> list[float]:
+    """Count ``job.idle_cycles`` cycles of the core waiting between inferences (clock running,
+    no sample offered, the last result taken) into ``job.idle_counts``; the window (ns) runs
+    from one rising edge to the rising edge ``idle_cycles`` later."""
+    await ClockCycles(dut.clk, 1)       # the inference window's last step has been written
+    window.next(job.idle_counts)
+    await ClockCycles(dut.clk, 2)       # the counter samples every value anew meanwhile
+    start_ns = get_sim_time("ns")
+    window.open()
+    await ClockCycles(dut.clk, job.idle_cycles)
+    window.close()
+    end_ns = get_sim_time("ns")
+    assert dut.busy.value == 0 and dut.result__valid.value == 0, \
+        "the core was not idle in the idle window"
+    return [start_ns, end_ns]
 
 
 @cocotb.test()

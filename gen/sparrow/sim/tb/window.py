@@ -22,3 +22,8 @@ class ActivityWindow:
     def close(self) -> None:
         if self._lib is not None and self._lib.sparrow_activity_close() != 0:
             raise RuntimeError("the toggle counter's window was not open")
+
+    def next(self, path: str) -> None:
+        """Count afresh into ``path`` (after a window closed); open again a cycle later."""
+        if self._lib is not None and self._lib.sparrow_activity_next(path.encode()) != 0:
+            raise RuntimeError("the toggle counter's first window has not closed")

@@ -8,7 +8,10 @@
  * The window is opened and closed from the cocotb testbench, which runs in the simulator's
  * process and calls sparrow_activity_open() / sparrow_activity_close() through ctypes at the
  * current simulation time (a Verilog testbench calls $sparrow_activity_open and
- * $sparrow_activity_close); closing writes the file.
+ * $sparrow_activity_close); closing writes the file. After a window has closed,
+ * sparrow_activity_next("other.tsv") starts counting afresh for a second window (an idle
+ * window after the inferences, say), into another file: the values are sampled anew at the
+ * end of that time step, then the window can be opened again.
  *
  * The counting is that of a VCD read with OpenSTA's rules (sparrow.power.vcd), so the two
  * agree value by value:
@@ -274,6 +277,25 @@ int sparrow_activity_close(void) {
     if (window_state != 1 || closing) return -1;
     t1 = now_ticks();
     closing = 1;
+    schedule_flush();
+    return 0;
+}
+
+/* Called from the testbench (ctypes) after a window has closed: count anew into `path`.
+ * Every counter is cleared and every value sampled again at the end of this time step (no
+ * transition), as at the start. Returns 0, or -1 when no window has closed yet. */
+int sparrow_activity_next(const char *path) {
+    uint32_t k;
+    if (window_state != 2 || closing || !path) return -1;
+    free(out_path);
+    out_path = strdup(path);
+    memset(bit_value, UNSEEN, n_bits);
+    memset(bit_half_toggles, 0, n_bits * sizeof *bit_half_toggles);
+    memset(bit_high, 0, n_bits * sizeof *bit_high);
+    for (k = 0; k < n_signals; k++) signals[k].dirty = 0;
+    n_dirty = 0;
+    started = 0;
+    window_state = 0;
     schedule_flush();
     return 0;
 }
