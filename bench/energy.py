@@ -12,8 +12,9 @@ memory style x zero skipping.
 
 Every run is a full `sparrow flow` in its own folder under --out (kept, so a re-run reuses
 unchanged steps); the figures are read from each run's metrics.json. Printed: energy per
-inference (nJ), its split by block, cycles, area, cells, leakage, average power at 72
-beats/min, fmax, sign-off; ratios against the first configuration of the same run. Written:
+inference (nJ), its split by block, cycles, area, cells, leakage, idle power (clock running,
+gates closed), average power at 72 beats/min with the clock running and with it stopped
+between beats, fmax, sign-off; ratios against the first configuration of the same run. Written:
 energy.json and energy.png (design space) in --out.
 """
 
@@ -94,8 +95,11 @@ def block_table(rows: list[tuple[Config, dict]]) -> list[str]:
 
 def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
     base = rows[0][1]
+    # avg: at 72 beats/min with the clock running between beats (the measured idle power);
+    # stop: the same with the clock stopped between beats (leakage only).
     head = (f"{'configuration':<22}{'nJ/inf':>9}{'ratio':>7}{'cycles':>8}{'area mm2':>10}"
-            f"{'cells':>8}{'leak uW':>9}{'avg uW':>8}{'fmax MHz':>10}{'sign-off':>10}")
+            f"{'cells':>8}{'leak uW':>9}{'idle uW':>9}{'avg uW':>8}{'stop uW':>9}"
+            f"{'fmax MHz':>10}{'sign-off':>10}")
     lines = [head]
     for c, m in rows:
         lines.append(
@@ -103,7 +107,9 @@ def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
             f"{m['inference__energy'] / base['inference__energy']:>7.2f}"
             f"{m['inference__cycles']:>8}{m['design__instance__area'] / 1e6:>10.3f}"
             f"{m['design__instance__count']:>8}{m['power__leakage__total'] * 1e6:>9.2f}"
-            f"{m['power__average'] * 1e6:>8.2f}{m.get('timing__fmax', float('nan')):>10.1f}"
+            f"{m['power__idle__total'] * 1e6:>9.2f}{m['power__average'] * 1e6:>8.2f}"
+            f"{m['power__average__clock_stopped'] * 1e6:>9.2f}"
+            f"{m.get('timing__fmax', float('nan')):>10.1f}"
             f"{'yes' if m.get('flow__signoff') else 'NO':>10}")
     return lines
 

@@ -28,7 +28,11 @@ Interfaces (Verilog port names in brackets):
   (two's complement) at an address of the manifest's ``config_map``; write only while idle.
 * ``busy`` (computing), ``done`` (one cycle when the result appears).
 
-Clocks: only the handshake state runs on the free clock. The compute datapath (controller,
+Clocks: the free clock reaches nothing but clock gates. The handshake state (sample address,
+loading/computing, result valid, the aux address) sits in domain ``io``, clocked while a
+sample or aux value is offered, while computing and while a result waits: a core waiting for
+its next inference clocks no flip-flop (measured idle power: ``gatesim`` idle window). The
+compute datapath (controller,
 memory read ports, the cycle counter) sits in domain ``core``, gated on while computing; inside
 it, every block whose registers change only now and then has a gate of its own (a flop that
 does not change still burns its clock pin): the lanes (clocked by issues), the fire units (by
@@ -184,6 +188,8 @@ class SparrowCore(wiring.Component):
             last_sample.eq(accept & (load_addr == plan.input_words - 1)),
         ]
         core = gated_domain(m, "core", computing | last_sample | rst, style)
+        offered = self.sample.valid | (self.aux.valid if plan.aux_words else Const(0))
+        io = gated_domain(m, "io", offered | computing | self.result.valid | rst, style)
 
         def gated(name: str, enable) -> str:
             """A domain inside ``core`` clocked only in cycles with ``enable`` (or reset)."""
@@ -212,7 +218,7 @@ class SparrowCore(wiring.Component):
             width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
             style=plan.memory_style, clock_gate=style))
         if plan.aux_words:
-            auxbuf = self._aux_buffer(m, loading, samples_open, to_core, rst)
+            auxbuf = self._aux_buffer(m, loading, samples_open, to_core, rst, io)
         else:
             m.d.comb += samples_open.eq(loading)
         m.submodules.argmax = argmax = DomainRenamer(gated("argmax", out_en))(ArgmaxUnit(
@@ -229,13 +235,13 @@ class SparrowCore(wiring.Component):
             self.done.eq(ctrl.done),
         ]
         with m.If(accept):
-            m.d.sync += load_addr.eq(load_addr + 1)
+            m.d[io] += load_addr.eq(load_addr + 1)
         with m.If(last_sample):
-            m.d.sync += [loading.eq(0), computing.eq(1), load_addr.eq(0)]
+            m.d[io] += [loading.eq(0), computing.eq(1), load_addr.eq(0)]
         with m.If(ctrl.done):
-            m.d.sync += [computing.eq(0), self.result.valid.eq(1)]
+            m.d[io] += [computing.eq(0), self.result.valid.eq(1)]
         with m.If(self.result.valid & self.result.ready):
-            m.d.sync += [self.result.valid.eq(0), loading.eq(1)]
+            m.d[io] += [self.result.valid.eq(0), loading.eq(1)]
         if plan.mode == "loadable":
             wiring.connect(m, wiring.flipped(self.cfg), wbuf.cfg)
 
@@ -388,9 +394,11 @@ class SparrowCore(wiring.Component):
                 m.d[domain] += counter.eq(counter + step)
         return m
 
-    def _aux_buffer(self, m: Module, loading, samples_open, to_core, rst) -> SparrowMemory:
+    def _aux_buffer(self, m: Module, loading, samples_open, to_core, rst,
+                    io: str) -> SparrowMemory:
         """The aux stream into the aux buffer: the aux values of an inference are taken
-        while the core is idle, before its samples (``samples_open`` rises after the last)."""
+        while the core is idle, before its samples (``samples_open`` rises after the last);
+        its address and state in the handshake domain ``io``."""
         plan = self._plan
         aux_in = Signal()               # this inference's aux values are all in
         aux_addr = Signal(range(plan.aux_words + 1))
@@ -405,12 +413,12 @@ class SparrowCore(wiring.Component):
         m.d.comb += [auxbuf.write.addr.eq(aux_addr), auxbuf.write.data.eq(self.aux.payload),
                      auxbuf.write.en.eq(take)]
         with m.If(take):
-            m.d.sync += aux_addr.eq(aux_addr + 1)
+            m.d[io] += aux_addr.eq(aux_addr + 1)
             with m.If(aux_addr == plan.aux_words - 1):
-                m.d.sync += [aux_in.eq(1), aux_addr.eq(0)]
+                m.d[io] += [aux_in.eq(1), aux_addr.eq(0)]
         # The next inference takes new aux values once this result is taken.
         with m.If(self.result.valid & self.result.ready):
-            m.d.sync += aux_in.eq(0)
+            m.d[io] += aux_in.eq(0)
         return auxbuf
 
     def _fire(self, m: Module, taps: FireTaps) -> FireOutputs:
