@@ -265,13 +265,13 @@ def test_idle_power_states_its_assumption_and_shows_both(tmp_path):
     _, md = _render(tmp_path, synthetic_doc())
     assert ("power__average assumes, between inferences: clock running, gates closed, samples "
             "arriving at 1.2 Hz (idle window).") in md
-    assert "| idle power: clock running, gates closed, samples arriving | 900 nW |" in md
+    assert "| idle power: clock running, gates closed, no sample offered | 900 nW |" in md
     assert "| average power if the clock stopped between inferences (leakage only) | 960 nW |" \
         in md
     _, md = _render(tmp_path, synthetic_doc(power__average__assumption=None,
                                             power__idle__total=None))
     assert "does not record which idle assumption power__average used" in md
-    assert "| idle power: clock running, gates closed, samples arriving | not measured |" in md
+    assert "| idle power: clock running, gates closed, no sample offered | not measured |" in md
 
 
 def test_a_run_without_power_has_no_made_up_energy(tmp_path):

@@ -90,8 +90,9 @@ METRICS: dict[str, MetricSpec] = {
         "", "glitch share of one block's timed energy (1 - zero-delay / timed)"),
     # idle power between inferences
     "power__idle__total": MetricSpec(
-        "W", "power while idle between inferences: clock running, clock gates closed, "
-             "samples arriving at the application's rate"),
+        "W", "power while idle between inferences: clock running, clock gates closed, no "
+             "sample offered (an inference's samples are counted in its energy), measured "
+             "over the gate-level idle window"),
     "power__average__clock_stopped": MetricSpec(
         "W", "average power at the inference rate if the core only leaked between "
              "inferences (clock stopped)"),

@@ -298,7 +298,8 @@ def average_power(run: RunMetrics) -> list[Block]:
                        f"its recorded meaning: {run.description('power__average')}."),
         Table(("figure", "value", SOURCE), _rows(run, (
             ("average power (power__average)", "power__average"),
-            ("idle power: clock running, gates closed, samples arriving", "power__idle__total"),
+            ("idle power: clock running, gates closed, no sample offered",
+             "power__idle__total"),
             ("average power if the clock stopped between inferences (leakage only)",
              "power__average__clock_stopped"),
             ("leakage", "power__leakage__total"))), (1,))]

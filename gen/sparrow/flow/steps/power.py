@@ -178,9 +178,9 @@ class PowerStep(Step):
             "power__average__clock_stopped": average(leakage_w),
             "power__average": average(idle.total_w if running else leakage_w),
             "power__average__assumption": (
-                "the clock keeps running between inferences with the clock gates closed: the "
-                "power of the measured idle window (power__idle__total)" if running else
-                "the clock is stopped between inferences (IDLE_CLOCK=stopped): leakage only"),
+                "the clock keeps running, the clock gates closed: the measured idle window's "
+                "power (power__idle__total)" if running else
+                "the clock is stopped (IDLE_CLOCK=stopped): leakage only"),
         }
 
     @staticmethod
