@@ -137,6 +137,21 @@ def test_unchanged_steps_are_reused_and_a_changed_input_reruns(tmp_path):
     assert (Double.runs, Square.runs) == (3, 3) and state.metrics["toy__square"] == 81
 
 
+def test_another_sparrow_code_reruns_every_step(tmp_path, monkeypatch):
+    """A run folder made by other code (a changed generator, say) is never reused: the
+    fingerprint carries the digest of the package's code and data."""
+    import sparrow.flow.sequential as sequential
+    from sparrow.resources import code_digest
+    run, numbers = tmp_path / "run", make_input(tmp_path, 3)
+    flow = SequentialFlow([Double(), Square()])
+    flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
+    saved = json.loads((run / "01-toy-double" / "fingerprint.json").read_text())
+    assert saved["code"] == code_digest() and len(saved["code"]) == 16
+    monkeypatch.setattr(sequential, "code_digest", lambda: "0" * 16)
+    flow.run(run, initial_views={"numbers": numbers}, progress=quiet())
+    assert (Double.runs, Square.runs) == (2, 2)
+
+
 def test_a_reused_step_keeps_the_new_upstream_results(tmp_path):
     run, numbers = tmp_path / "run", make_input(tmp_path, 3)
     SequentialFlow([Double(), Echo()], {"OFFSET": 0}).run(

@@ -12,6 +12,9 @@ scripts use ``$`` themselves.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +22,23 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import SparrowError
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest (hex, 16 characters) of Sparrow's own code and data: every file of the
+    package (Python modules, the VPI source, ``data/``'s RTL and templates), by relative path
+    and content. A flow step's fingerprint carries it, so a run folder never reuses a result
+    that another version of the generator or the flow produced."""
+    root = Path(str(resources.files("sparrow")))
+    paths = []
+    for folder, dirs, files in os.walk(root, followlinks=True):    # data/ links in a checkout
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        paths += [Path(folder) / name for name in files if not name.endswith(".pyc")]
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def data_path(*parts: str) -> Path:

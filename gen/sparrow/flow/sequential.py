@@ -15,8 +15,9 @@ Run folder layout::
 A step runs in ``.<NN>-<id>.tmp`` and is renamed to ``<NN>-<id>`` only when it succeeded, so
 a step folder is always complete. A failed step is kept as ``<NN>-<id>.failed`` (its log is
 there) and the error names that log. Re-running the flow in the same folder skips every step
-whose fingerprint is unchanged (same step, parameters, configuration, input file contents)
-and reuses its outputs; ``from_step`` starts from the saved state of the step before it and
+whose fingerprint is unchanged (same step, parameters, configuration, input file contents,
+and the same Sparrow: a digest of the package's code and data, so a changed generator or flow
+never reuses a result of the old one) and reuses its outputs; ``from_step`` starts from the saved state of the step before it and
 re-runs it and everything after; ``to_step`` stops after that step.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..resources import code_digest
 from ..errors import SparrowError
 from ..fileio import atomic_write_text
 from .lock import run_folder_lock
@@ -136,6 +138,7 @@ class SequentialFlow:
             "step": step.id,
             "class": f"{type(step).__module__}.{type(step).__qualname__}",
             "sparrow": __version__,
+            "code": code_digest(),
             "params": json.loads(json.dumps(step.params(), sort_keys=True, default=str)),
             "config": json.loads(json.dumps(dict(config), sort_keys=True, default=str)),
             "inputs": inputs,
