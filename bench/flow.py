@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from sparrow.ecg.inputs import flow_beats
+from sparrow.errors import ToolError
 from sparrow.flow import FlowOptions, Progress, run_flow
 from sparrow.library import get_library
 from sparrow.model import load_model
@@ -69,16 +70,22 @@ def main() -> int:
     library = get_library("osu018")
     netlist = Path(state.views["netlist"])
     top = json.loads(Path(state.views["manifest"]).read_text())["top"]
-    sta = run_opensta_power(netlist, library.sta_liberty, top, clock_port="clk",
-                            clock_period_ns=250.0, activity=0.1, duty=0.5, mode="input")
     ours_s = m["flow__wall_time__step:sparrow.power"]
     print("\npower step (ours: toggle counts of the gate-level simulation; Debian OpenSTA 2.0.17: "
           "vectorless, activity 0.1 at the inputs, propagated)")
     print(f"  ours, whole step (netlist, slews, activity, power){ours_s:>7.2f} s")
-    print(f"  Debian OpenSTA report_power alone           {sta.report_seconds:>12.2f} s   "
-          f"ratio ours/theirs {ours_s / sta.report_seconds:.2f}")
-    print(f"  Debian OpenSTA whole run (incl. loading)    {sta.run_seconds:>12.2f} s   "
-          f"ratio ours/theirs {ours_s / sta.run_seconds:.2f}")
+    try:
+        sta = run_opensta_power(netlist, library.sta_liberty, top, clock_port="clk",
+                                clock_period_ns=250.0, activity=0.1, duty=0.5, mode="input")
+    except ToolError as e:
+        # Debian's 2019 build crashes in report_power on some netlists: no ratio this run.
+        sta = None
+        print(f"  Debian OpenSTA report_power: no figure ({e})")
+    if sta is not None:
+        print(f"  Debian OpenSTA report_power alone           {sta.report_seconds:>12.2f} s   "
+              f"ratio ours/theirs {ours_s / sta.report_seconds:.2f}")
+        print(f"  Debian OpenSTA whole run (incl. loading)    {sta.run_seconds:>12.2f} s   "
+              f"ratio ours/theirs {ours_s / sta.run_seconds:.2f}")
     print(f"  annotated cell pins (simulated activity)    {m['power__annotated__fraction']:>12.2%}"
           "   (target 100 %)")
     print(f"  exact: simulated or tied to a constant      {m['power__known__fraction']:>12.2%}"
@@ -87,8 +94,10 @@ def main() -> int:
     print(f"  {'ours, gate-level activity':<26}{m['power__internal__total']:>13.4e}"
           f"{m['power__switching__total']:>13.4e}{m['power__leakage__total']:>13.4e}"
           f"{m['power__total']:>13.4e}")
-    print(f"  {'Debian OpenSTA vectorless':<26}{sta.total.internal_w:>13.4e}"
-          f"{sta.total.switching_w:>13.4e}{sta.total.leakage_w:>13.4e}{sta.total.total_w:>13.4e}")
+    if sta is not None:
+        print(f"  {'Debian OpenSTA vectorless':<26}{sta.total.internal_w:>13.4e}"
+              f"{sta.total.switching_w:>13.4e}{sta.total.leakage_w:>13.4e}"
+              f"{sta.total.total_w:>13.4e}")
 
     print("\nenergy (this run: OSU 0.18 µm, 1.8 V, typical, 4 MHz, flip-flop/ROM memories, "
           "no wires)")
@@ -96,8 +105,12 @@ def main() -> int:
           f"({m['inference__count']} beats, gate-level activity)")
     print(f"  inference time              {m['inference__time'] * 1e6:>12.1f} µs   "
           f"({m['inference__cycles']} compute cycles + input stream)")
+    print(f"  idle power                  {m['power__idle__total'] * 1e6:>12.2f} µW   "
+          "(clock running, gates closed: the gate-level idle window)")
     print(f"  average power at 72 bpm     {m['power__average'] * 1e6:>12.2f} µW   "
-          "(leakage only between beats, clock stopped)")
+          "(clock running between beats)")
+    print(f"                              {m['power__average__clock_stopped'] * 1e6:>12.2f} µW   "
+          "(clock stopped between beats: leakage only)")
     print(f"  SparrowSNN energy/inference {SPARROWSNN_PUBLISHED['energy_per_inference_j'] * 1e9:>12.2f} nJ")
     print(f"  SparrowSNN average power    {SPARROWSNN_PUBLISHED['average_power_w'] * 1e6:>12.2f} µW")
     print(f"  ({SPARROWSNN_PUBLISHED['label']}; ratio ours/published energy "

@@ -119,7 +119,10 @@ def run_opensta_power(netlist: Path | str, liberty: Sequence[Path | str], top: s
     version = re.search(r"SPARROW_VERSION (\S+)", result.stdout)
     if result.returncode != 0 or "Total" not in groups or timing is None:
         tail = " | ".join(output.strip().splitlines()[-5:])
-        raise ToolError(f"OpenSTA report_power failed on {netlist}: {tail}")
+        how = (f"killed by signal {-result.returncode} (a crash of OpenSTA itself)"
+               if result.returncode < 0 else f"exit status {result.returncode}")
+        raise ToolError(f"OpenSTA report_power failed on {netlist}, {how}"
+                        + (f": {tail}" if tail else ""))
     total = groups.pop("Total")
     return OpenStaPower(version=version.group(1) if version else "unknown", mode=mode,
                         groups=groups, total=total,
