@@ -135,6 +135,15 @@ def test_idle_window_toggles_only_the_clock_network(tiny_run):
         assert name == "clk" or name.startswith("sparrow_cts.") or "clock_gate." in name, name
         assert n == 2 * IDLE_CYCLES, name
     assert m["power__leakage__total"] < m["power__idle__total"] < m["power__total"]
+    # The step links the netlist once for all its windows (compute_powers); on its own,
+    # compute_power gives the same idle power and the same inference-window power.
+    netlist = run_dir / "04-sparrow-repair" / "netlist.v"
+    alone = [compute_power(netlist, get_library("osu018").sta_liberty, "sparrow_tiny",
+                           activity=Activity.from_counts(run_dir / "06-cocotb-gate_sim" / name),
+                           clock_period_ns=options.clock_period_ns, propagated_clock=True)
+             for name in ("idle_activity.tsv", "activity.tsv")]
+    assert alone[0].total_w == pytest.approx(m["power__idle__total"], rel=1e-12)
+    assert alone[1].total_w == pytest.approx(m["power__total"], rel=1e-12)
 
 
 def test_idle_clock_stopped_takes_the_leakage(tiny_run, tmp_path):

@@ -104,7 +104,7 @@ def _check_study(out: Path, stdout: str, by: dict) -> None:
     adding up to the total, break-even lines, and constants that sparrow energy reads."""
     for t in (3, 7):
         assert f"measured break-even, ssf vs qnn at T = {t}:" in stdout
-    assert "on the 2 held-out point(s)" in stdout          # fitted on T = 3, T = 7 held out
+    assert "held-out points 2 points," in stdout          # fitted on T = 3, T = 7 held out
     study = json.loads((out / "study" / "study.json").read_text())
     assert study["fit_timesteps"] == [3]
     for point in study["points"]:

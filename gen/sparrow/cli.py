@@ -248,7 +248,7 @@ def cmd_study(args) -> int:
 
 def _print_study(folder: Path, fit_timesteps: set[int] | None) -> None:
     from .study.measured import load_sweep
-    from .study.report import write_study
+    from .study.report import error_summary, write_study
     sweep = load_sweep(folder)
     result = write_study(sweep, folder / "study", fit_timesteps)
     for b in result["breaks"]:
@@ -256,11 +256,8 @@ def _print_study(folder: Path, fit_timesteps: set[int] | None) -> None:
         found = (f"{b.rate:.2%} (bracket {span})" if b.rate is not None
                  else f"none in {span}: {b.verdict}")
         print(f"measured break-even, {b.twin} vs qnn at T = {b.timesteps}: {found}")
-    fitted = [abs(r.error) for r in result["rows"] if r.fitted]
-    held = [abs(r.error) for r in result["rows"] if not r.fitted]
-    print(f"calibrated model: mean |error| {sum(fitted) / len(fitted):.1%} on the "
-          f"{len(fitted)} fit point(s)" + (f", {sum(held) / len(held):.1%} on the {len(held)} "
-                                           "held-out point(s)" if held else ""))
+    print(f"calibrated model: fit points {error_summary(result['rows'], True)}; held-out "
+          f"points {error_summary(result['rows'], False)}")
     print(f"study: {folder / 'study' / 'study.md'} (and study.html, study.json, "
           "calibrated-params.json, plots)")
 

@@ -21,7 +21,7 @@ import the hardware generator or the flow.
 """
 
 from .activity import Activity
-from .engine import compute_power
+from .engine import compute_power, compute_powers
 from .errors import ActivityError, LibertyError, NetlistError
 from .liberty import DEFAULT_LIBERTY, Library, load_liberty
 from ..netlist import Netlist, read_netlist
@@ -32,5 +32,5 @@ from .vcd import VcdActivity, VcdFile, read_vcd
 __all__ = [
     "Activity", "ActivityError", "DEFAULT_LIBERTY", "GROUPS", "Library", "LibertyError",
     "Netlist", "NetlistError", "PowerBreakdown", "PowerReport", "VcdActivity", "VcdFile",
-    "Vectorless", "compute_power", "load_liberty", "read_netlist", "read_vcd",
+    "Vectorless", "compute_power", "compute_powers", "load_liberty", "read_netlist", "read_vcd",
 ]

@@ -1,4 +1,5 @@
-"""``compute_power``: netlist + liberty + activity -> PowerReport, in one call.
+"""``compute_power``: netlist + liberty + activity -> PowerReport, in one call
+(``compute_powers``: one netlist under several activities, linked once).
 
 Steps (each timed in ``PowerReport.timings_s``): load the liberty (cached), read and link
 the netlist, compute slews, obtain pin activity (VCD, activity table, or vectorless),
@@ -46,67 +47,105 @@ def compute_power(netlist: Path | str, liberty: Library | Path | str | Sequence[
     (a repaired netlist, as OpenSTA after ``set_propagated_clock``); by default the ideal
     clock's 0, as OpenSTA without it.
     """
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    if not clock_period_ns or clock_period_ns <= 0:
-        raise SparrowError(f"clock period must be positive (got {clock_period_ns} ns)")
     if (activity is None) == (vcd is None):
         raise SparrowError("give exactly one activity source: vcd=... or activity=...")
     if window_ns is not None and vcd is None:
         raise SparrowError("window_ns applies to a VCD; an Activity already has its window")
-    period_s = clock_period_ns * 1e-9
-
-    library = liberty if isinstance(liberty, Library) else load_liberty(liberty)
-    timings["liberty"] = time.perf_counter() - started
-    mark = time.perf_counter()
-    design = link_design(read_netlist(netlist, top), library, clock_port)
-    timings["netlist"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    slews = compute_slews(design, propagate_clock=propagated_clock)
-    timings["slews"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
+    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
+    read_s = 0.0
     if vcd is not None:
+        mark = time.perf_counter()
         window_s = None if window_ns is None else (window_ns[0] * 1e-9, window_ns[1] * 1e-9)
-        activity = Activity.from_vcd(vcd, scope, wanted=wanted_names(design), window_s=window_s)
-    if isinstance(activity, Vectorless):
-        pin_activity = vectorless_activity(design, slews, activity, period_s)
-    else:
-        pin_activity = annotate(design, activity, period_s)
-        propagate_missing(design, slews, pin_activity, period_s)
-    timings["activity"] = time.perf_counter() - mark
+        activity = Activity.from_vcd(vcd, scope, wanted=wanted_names(prepared.design),
+                                     window_s=window_s)
+        read_s = time.perf_counter() - mark
+    return prepared.report(activity, read_s=read_s)
 
-    mark = time.perf_counter()
-    power = compute_instance_power(design, slews, pin_activity)
-    timings["power"] = time.perf_counter() - mark
-    timings["total"] = time.perf_counter() - started
 
-    vcd_stats = None
-    if isinstance(activity, Activity) and activity.vcd is not None:
-        vcd_stats = {"bytes": activity.vcd.bytes_read,
-                     "value_changes": activity.vcd.value_changes,
-                     "seconds": activity.vcd.seconds,
-                     "cpu_seconds": activity.vcd.cpu_seconds}
-    # A pin tied to a constant never toggles: its activity is known exactly without a source.
-    tied = (design.pin_constant >= 0) & ~pin_activity.annotated
-    unannotated = [design.pin_label(p) for p in np.flatnonzero(~pin_activity.annotated & ~tied)]
-    if isinstance(activity, Vectorless):
-        unannotated = []
-    return PowerReport(
-        top=design.netlist.top, netlist=Path(netlist), liberty=library.files,
-        activity_source=pin_activity.source, clock_port=design.clock_port,
-        clock_period_s=period_s, window_s=pin_activity.window_s,
-        instances=design.instance_names, cells=[c.name for c in design.instance_cells],
-        groups_of=classify_instances(design), internal_w=power.internal,
-        switching_w=power.switching, leakage_w=power.leakage,
-        internal_energy_j=power.internal_energy, switching_energy_j=power.switching_energy,
-        annotated_pins=int(pin_activity.annotated.sum()) if not isinstance(
-            activity, Vectorless) else 0,
-        total_pins=design.pin_count, unannotated=unannotated,
-        constant_pins=int(tied.sum()) if not isinstance(activity, Vectorless) else 0,
-        output_nets=_output_nets(design), fanout=_fanout(design), timings_s=timings,
-        vcd_stats=vcd_stats, transitions=power.transitions, above_range=power.above_range,
-        below_range=power.below_range)
+def compute_powers(netlist: Path | str, liberty: Library | Path | str | Sequence[Path | str]
+                   | None = None, top: str | None = None, *,
+                   activities: Sequence[Activity | Vectorless], clock_period_ns: float,
+                   clock_port: str | None = None,
+                   propagated_clock: bool = False) -> list[PowerReport]:
+    """The power of one netlist under several activities (the inference window and the idle
+    window, say), as :func:`compute_power` gives each: the liberty, the linked netlist and
+    the slews are computed once. Each report's timings carry that shared part."""
+    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
+    return [prepared.report(activity) for activity in activities]
+
+
+class _Prepared:
+    """What every activity of one netlist shares: library, linked design, slews."""
+
+    def __init__(self, netlist, library: Library, design: LinkedDesign, slews,
+                 period_s: float, timings: dict[str, float], started: float):
+        self.netlist, self.library, self.design, self.slews = netlist, library, design, slews
+        self.period_s, self.timings, self.started = period_s, timings, started
+
+    @classmethod
+    def of(cls, netlist, liberty, top, *, clock_port, clock_period_ns,
+           propagated_clock) -> "_Prepared":
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        if not clock_period_ns or clock_period_ns <= 0:
+            raise SparrowError(f"clock period must be positive (got {clock_period_ns} ns)")
+        library = liberty if isinstance(liberty, Library) else load_liberty(liberty)
+        timings["liberty"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        design = link_design(read_netlist(netlist, top), library, clock_port)
+        timings["netlist"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        slews = compute_slews(design, propagate_clock=propagated_clock)
+        timings["slews"] = time.perf_counter() - mark
+        return cls(netlist, library, design, slews, clock_period_ns * 1e-9, timings, started)
+
+    def report(self, activity: Activity | Vectorless, *, read_s: float = 0.0) -> PowerReport:
+        """The report under ``activity``; ``read_s``: time spent reading it (s), counted in
+        the activity timing."""
+        design, slews, period_s = self.design, self.slews, self.period_s
+        timings = dict(self.timings)
+        mark = time.perf_counter()
+        if isinstance(activity, Vectorless):
+            pin_activity = vectorless_activity(design, slews, activity, period_s)
+        else:
+            pin_activity = annotate(design, activity, period_s)
+            propagate_missing(design, slews, pin_activity, period_s)
+        timings["activity"] = time.perf_counter() - mark + read_s
+
+        mark = time.perf_counter()
+        power = compute_instance_power(design, slews, pin_activity)
+        timings["power"] = time.perf_counter() - mark
+        timings["total"] = time.perf_counter() - self.started
+
+        vcd_stats = None
+        if isinstance(activity, Activity) and activity.vcd is not None:
+            vcd_stats = {"bytes": activity.vcd.bytes_read,
+                         "value_changes": activity.vcd.value_changes,
+                         "seconds": activity.vcd.seconds,
+                         "cpu_seconds": activity.vcd.cpu_seconds}
+        # A pin tied to a constant never toggles: its activity is known exactly without a
+        # source.
+        tied = (design.pin_constant >= 0) & ~pin_activity.annotated
+        unannotated = [design.pin_label(p)
+                       for p in np.flatnonzero(~pin_activity.annotated & ~tied)]
+        vectorless = isinstance(activity, Vectorless)
+        return PowerReport(
+            top=design.netlist.top, netlist=Path(self.netlist), liberty=self.library.files,
+            activity_source=pin_activity.source, clock_port=design.clock_port,
+            clock_period_s=period_s, window_s=pin_activity.window_s,
+            instances=design.instance_names, cells=[c.name for c in design.instance_cells],
+            groups_of=classify_instances(design), internal_w=power.internal,
+            switching_w=power.switching, leakage_w=power.leakage,
+            internal_energy_j=power.internal_energy,
+            switching_energy_j=power.switching_energy,
+            annotated_pins=0 if vectorless else int(pin_activity.annotated.sum()),
+            total_pins=design.pin_count, unannotated=[] if vectorless else unannotated,
+            constant_pins=0 if vectorless else int(tied.sum()),
+            output_nets=_output_nets(design), fanout=_fanout(design), timings_s=timings,
+            vcd_stats=vcd_stats, transitions=power.transitions,
+            above_range=power.above_range, below_range=power.below_range)
 
 
 def classify_instances(design: LinkedDesign) -> list[str]:

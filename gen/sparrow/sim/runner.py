@@ -124,9 +124,9 @@ def run_core_sim(design: GeneratedDesign, inputs, *, aux=None, simulator: str = 
     (``SDF WARNING``/``SDF ERROR`` lines of its log) are ``CoreSimResult.sdf_problems``
     (``TimedNetlist.check_annotation`` judges them). ``idle`` (with ``activity``): ``(file,
     cycles)``: after the last result, count that many cycles of the core waiting (clock
-    running, nothing offered) into that file (``CoreSimResult.idle_window_ns``). ``runner``: a cocotb runner of ``simulator``
-    to build and run with instead of the default one (other build or run arguments, e.g.
-    ``bench/gatesim.py``'s Verilator netlist runner).
+    running, nothing offered) into that file (``CoreSimResult.idle_window_ns``). ``runner``:
+    a cocotb runner of ``simulator`` to build and run with instead of the default one (other
+    build or run arguments, e.g. ``bench/gatesim.py``'s Verilator netlist runner).
     """
     x = check_input(design.plan.model, inputs)
     if len(x) == 0:

@@ -114,7 +114,9 @@ def _break_row(b: BreakEven, model_paper, model_cal) -> list[str]:
     return [b.twin, str(b.timesteps), measured, _pct(model_cal), _pct(model_paper)]
 
 
-def _error_summary(rows: list[PointComparison], fitted: bool) -> str:
+def error_summary(rows: list[PointComparison], fitted: bool) -> str:
+    """How far the calibrated model lies from the points the fit saw (``fitted``) or did
+    not: count, mean and largest relative error, or "none"."""
     errs = [abs(r.error) for r in rows if r.fitted == fitted]
     if not errs:
         return "none"
@@ -131,9 +133,10 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
                          f"(measured: {ts})")
     fit_points = [p for p in sweep.points if p.point.timesteps in fit_ts]
     spec = sweep.spec
-    where = (f"{spec.descriptor.name}, {spec.options.library}, {spec.options.lanes} lanes, "
-             f"{spec.options.clock_period_ns:g} ns clock, T = {sorted(fit_ts)}")
-    calibrated = calibrate(fit_points, name=f"{spec.options.library}-calibrated", source=where)
+    setup = (f"{spec.descriptor.name}, {spec.options.library}, {spec.options.lanes} lanes, "
+             f"{spec.options.clock_period_ns:g} ns clock")
+    calibrated = calibrate(fit_points, name=f"{spec.options.library}-calibrated",
+                           source=f"{setup}, T = {sorted(fit_ts)}")
     rows = compare_points(sweep, calibrated, fit_ts)
     breaks = [b for t in ts for twin in ("if", "ssf") if twin in spec.variants
               and (b := measured_break_even(sweep, twin, t)) is not None]
@@ -157,7 +160,7 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
                      if sweep.missing else "")
                   + f". Every point is a whole `sparrow flow` run (synthesis, design-rule "
                   f"repair, sign-off timing, zero-delay gate-level activity of the sweep's "
-                  f"inputs, power): {where.rsplit(', T', 1)[0]}. Inputs: {sweep.inputs}. "
+                  f"inputs, power): {setup}. Inputs: {sweep.inputs}. "
                   "Spike rates are the golden model's spikes per neuron per timestep; energies "
                   "are J per inference, shown in nJ."),
         Heading(2, "Measured break-even spike rate"),
@@ -185,8 +188,8 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
         Paragraph(f"Constants fitted to the points at T = {sorted(fit_ts)} (measured block "
                   "energies mapped onto the model's terms: "
                   + "; ".join(f"{b} -> {TERM_LABELS[t]}" for b, t in TERM_OF_BLOCK.items())
-                  + f"). Fit points: {_error_summary(rows, True)}. Held-out points: "
-                  f"{_error_summary(rows, False)}. The model has no term that grows with the "
+                  + f"). Fit points: {error_summary(rows, True)}. Held-out points: "
+                  f"{error_summary(rows, False)}. The model has no term that grows with the "
                   "cycles an inference takes (its fixed energy is per inference), so a twin "
                   "that runs longer pays clock, control and leakage the model does not see."),
         Figures((Figure("model_error.png", "Calibrated model vs measurement per point"),)),

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...hw.core import BLOCKS
 from ...library import get_library
-from ...power import Activity, compute_power
+from ...power import Activity, compute_powers
 from ...repair.clock_tree import CTS_BLOCK
 from .. import variables as v
 from ..energy import average_power_w
@@ -43,13 +43,14 @@ def block_patterns() -> dict[str, list]:
 
 
 class PowerStep(Step):
-    """Views ``netlist`` + ``activity`` -> ``power_report`` (JSON) and ``power_instances`` (TSV):
-    power over the inference window by group and by block, energy per inference, and the
-    average power at an inference rate: the inferences' energy plus, between them, the power
-    of the measured idle window (view ``idle_activity``: clock running, gates closed), or the
-    leakage alone with ``IDLE_CLOCK=stopped``; both figures are reported. With timed activity (``activity`` holds the zero-delay and the timed counts)
-    the figures are the timed ones, and the zero-delay energy (whole core and by block) and
-    the glitch share are reported beside them."""
+    """Views ``netlist`` + ``activity`` + ``idle_activity`` -> ``power_report`` (JSON) and
+    ``power_instances`` (TSV): power over the inference window by group and by block, energy
+    per inference, and the average power at an inference rate: the inferences' energy plus,
+    between them, the power of the measured idle window (clock running, gates closed), or the
+    leakage alone with ``IDLE_CLOCK=stopped``; both figures are reported. With timed activity
+    (``activity`` holds the zero-delay and the timed counts) the figures are the timed ones,
+    and the zero-delay energy (whole core and by block) and the glitch share are reported
+    beside them. The netlist is linked once for all the windows' counts."""
     id = "sparrow.power"
     name = "Power"
     inputs = ("netlist", "activity", "idle_activity")
@@ -98,16 +99,17 @@ class PowerStep(Step):
         timed = len(files) == 2       # (zero-delay counts, timed counts): see the gate-level step
         window_s = (end - start) * 1e-9
 
-        def power_of(counts: Path):
-            activity = Activity.from_counts(counts)
-            ctx.progress(f"toggle counts of {len(activity.names)} nets ({counts.name}), window "
-                         f"{start:g}-{end:g} ns")
-            report = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
-                                   c["DESIGN_NAME"], activity=activity,
-                                   clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
-            return report, report.by_block(block_patterns())
-
-        report, blocks = power_of(files[-1])
+        # One netlist, every window's counts (idle last): the netlist is linked once.
+        idle_counts = view_files(state.view("idle_activity"))[0]
+        counted = [*files, idle_counts]
+        ctx.progress(f"toggle counts {', '.join(f.name for f in counted)}; inference window "
+                     f"{start:g}-{end:g} ns")
+        *reports, idle = compute_powers(
+            view_files(state.view("netlist"))[0], library.sta_liberty, c["DESIGN_NAME"],
+            activities=[Activity.from_counts(f) for f in counted],
+            clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
+        report = reports[-1]
+        blocks = report.by_block(block_patterns())
         energy = report.energy_j / count
         kind = "timed (SDF cell delays, glitches counted)" if timed else "zero-delay"
         metrics = {
@@ -129,7 +131,9 @@ class PowerStep(Step):
             "inference__energy": energy,
             "inference__rate": c["INFERENCE_RATE"],
         }
-        metrics |= self._idle(state, ctx, library, energy, window_s / count,
+        ctx.progress(f"idle window ({idle_counts.name}): {idle.total_w * 1e6:.3f} µW with the "
+                     f"clock running, leakage {idle.leakage_total_w * 1e6:.3f} µW")
+        metrics |= self._idle(c, idle.total_w, energy, window_s / count,
                               report.leakage_total_w)
         for name, group in report.groups.items():
             if group.instances:
@@ -141,7 +145,7 @@ class PowerStep(Step):
                 metrics[f"power__extrapolated__fraction__block:{name}"] = \
                     block.extrapolated_fraction
         if timed:
-            metrics |= self._zero_delay(power_of(files[0]), energy, blocks, window_s, count)
+            metrics |= self._zero_delay(reports[0], energy, blocks, window_s, count)
         table = step_dir / "instance_power.tsv"
         report.write_instance_table(table)
         doc = {"summary": report.summary(), "metrics": metrics,
@@ -155,18 +159,11 @@ class PowerStep(Step):
         return {"power_report": path, "power_instances": table}, metrics
 
     @staticmethod
-    def _idle(state: State, ctx: StepContext, library, energy: float, busy_s: float,
+    def _idle(c: dict, idle_w: float, energy: float, busy_s: float,
               leakage_w: float) -> dict[str, Any]:
-        """Power of the idle window, and the average power at the rate with it (clock
+        """The idle window's power (W), and the average power at the rate with it (clock
         running) and with the leakage alone (clock stopped); ``power__average`` takes the one
         ``IDLE_CLOCK`` names."""
-        c = ctx.config
-        counts = view_files(state.view("idle_activity"))[0]
-        idle = compute_power(view_files(state.view("netlist"))[0], library.sta_liberty,
-                             c["DESIGN_NAME"], activity=Activity.from_counts(counts),
-                             clock_period_ns=c["CLOCK_PERIOD"], propagated_clock=True)
-        ctx.progress(f"idle window ({counts.name}): {idle.total_w * 1e6:.3f} µW with the clock "
-                     f"running, leakage {idle.leakage_total_w * 1e6:.3f} µW")
 
         def average(idle_w: float) -> float:
             return average_power_w(energy_per_inference_j=energy, inference_time_s=busy_s,
@@ -174,9 +171,9 @@ class PowerStep(Step):
 
         running = c["IDLE_CLOCK"] == "running"
         return {
-            "power__idle__total": idle.total_w,
+            "power__idle__total": idle_w,
             "power__average__clock_stopped": average(leakage_w),
-            "power__average": average(idle.total_w if running else leakage_w),
+            "power__average": average(idle_w if running else leakage_w),
             "power__average__assumption": (
                 "the clock keeps running, the clock gates closed: the measured idle window's "
                 "power (power__idle__total)" if running else
@@ -184,11 +181,11 @@ class PowerStep(Step):
         }
 
     @staticmethod
-    def _zero_delay(zero, timed_energy: float, timed_blocks, window_s: float,
+    def _zero_delay(report, timed_energy: float, timed_blocks, window_s: float,
                     count: int) -> dict[str, Any]:
-        """The zero-delay figures beside the timed ones, and the glitch share (timed minus
-        zero-delay, over timed) of the whole core and of each block."""
-        report, blocks = zero
+        """The zero-delay figures (``report``) beside the timed ones, and the glitch share
+        (timed minus zero-delay, over timed) of the whole core and of each block."""
+        blocks = report.by_block(block_patterns())
         energy = report.energy_j / count
         metrics = {"inference__energy__zero_delay": energy,
                    "power__total__zero_delay": report.total_w,
