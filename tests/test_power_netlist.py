@@ -166,3 +166,18 @@ def test_clock_gate_cells_form_the_clock_group(tmp_path):
     by_label = {design.pin_label(p): slews.pin[p] for p in range(design.pin_count)}
     assert list(by_label["r/CLK"]) == [0.0, 0.0]
     assert list(by_label["gate/B"]) != [0.0, 0.0]       # the latched enable is data
+
+
+def test_comments_attributes_and_spaced_constants_change_nothing(tmp_path):
+    """The tokenizer drops comments and ``(* attributes *)`` wherever they stand, and a sized
+    constant may have spaces around its base (``2 'b x1``)."""
+    (tmp_path / "plain.v").write_text(FLAT)
+    noisy = (FLAT.replace("INVX1 _2_ (", "(* keep *) INVX1 _2_ /* inline */ (")
+             .replace(".B(bus[2])", ". B ( bus [ 2 ] ) // trailing\n")
+             .replace("2'bx1", "2 'b x1"))
+    assert noisy != FLAT
+    (tmp_path / "noisy.v").write_text(noisy)
+    plain, other = read_netlist(tmp_path / "plain.v"), read_netlist(tmp_path / "noisy.v")
+    assert other.net_names == plain.net_names
+    assert other.net_constant == plain.net_constant
+    assert other.instances == plain.instances

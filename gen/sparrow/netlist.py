@@ -25,13 +25,15 @@ from pathlib import Path
 
 from .errors import NetlistError
 
+# One match per token, with the whitespace and comments before it; an escaped identifier's
+# backslash is consumed before the group, so it comes out as a plain "id" without it.
 _TOKEN = re.compile(r"""
-    (?P<skip>\s+|//[^\n]*|/\*.*?\*/|\(\*.*?\*\))
-  | (?P<esc>\\\S+)
-  | (?P<num>\d*\s*'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d+)
-  | (?P<id>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<punct>[()\[\]{},;.:=#])
-  | (?P<other>\S)
+    (?:\s+|//[^\n]*|/\*.*?\*/|\(\*.*?\*\))*
+    (?:\\(?=\S))?
+    (?:(?P<id>(?<=\\)\S+|[A-Za-z_][A-Za-z0-9_$]*)
+     | (?P<num>\d*\s*'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d+)
+     | (?P<punct>[()\[\]{},;.:=#])
+     | (?P<other>\S))
 """, re.S | re.X)
 
 _DECLARATIONS = {"input", "output", "inout", "wire", "reg", "tri", "supply0", "supply1",
@@ -87,32 +89,13 @@ class _Tokens:
     def __init__(self, text: str, path: Path):
         self.path = path
         self.text = text
-        self.items: list[tuple[str, str, int]] = []
-        pos = 0
-        for match in _TOKEN.finditer(text):
-            if match.start() != pos:
-                self._fail_at(pos, f"unexpected character {text[pos]!r}")
-            pos = match.end()
-            kind = match.lastgroup
-            if kind == "skip":
-                continue
-            value = match.group(kind)
-            if kind == "esc":
-                kind, value = "id", value[1:]
-            elif kind == "num":
-                value = re.sub(r"\s+", "", value)
-            self.items.append((kind, value, match.start()))
-        if pos != len(text):
-            self._fail_at(pos, f"unexpected character {text[pos]!r}")
+        self.items: list[tuple[str, str, int]] = [
+            (m.lastgroup, m[m.lastgroup], m.start(m.lastgroup)) for m in _TOKEN.finditer(text)]
         self.newlines = [m.start() for m in re.finditer("\n", text)]
         self.pos = 0
 
     def line(self, offset: int) -> int:
         return bisect.bisect_left(self.newlines, offset) + 1
-
-    def _fail_at(self, offset: int, message: str):
-        line = self.text.count("\n", 0, offset) + 1
-        raise NetlistError(f"{self.path}:{line}: {message}")
 
     def fail(self, message: str):
         offset = self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
@@ -153,6 +136,7 @@ class _Tokens:
 
 def _constant_bits(text: str) -> list[str]:
     """MSB-first bits of a Verilog number ('0', '1', 'x', 'z')."""
+    text = "".join(text.split())     # the tokenizer allows spaces around the base: 8 'h ff
     if "'" not in text:
         return list(format(int(text), "032b"))
     size_text, rest = text.split("'", 1)
@@ -340,7 +324,23 @@ class _Parser:
             tk.fail("instance arrays are not supported")
         tk.expect("(")
         pins: dict[str, list] = {}
+        items = tk.items
         while tk.peek() != ")":
+            # The common connections, ".A(net)" and ".A(net[3])", read without the general
+            # expression parser: they are almost every token of a mapped netlist.
+            w = items[tk.pos:tk.pos + 8]
+            if len(w) == 8 and w[0][1] == "." and w[1][0] == w[3][0] == "id" and w[2][1] == "(":
+                if w[4][1] == ")":
+                    pins[w[1][1]] = [("net", w[3][1], None, None)]
+                    tk.pos += 6 if w[5][1] == "," else 5
+                    continue
+                if w[4][1] == "[" and w[5][1].isdigit() and w[6][1] == "]" and w[7][1] == ")":
+                    bit = int(w[5][1])
+                    pins[w[1][1]] = [("net", w[3][1], bit, bit)]
+                    tk.pos += 8
+                    if tk.peek() == ",":
+                        tk.pos += 1
+                    continue
             if tk.peek() != ".":
                 tk.fail(f"instance {name}: only named port connections (.PIN(net)) are "
                         "supported")
@@ -419,8 +419,7 @@ class _Flattener:
                 bits = bits_of(name)
                 rng = module.ranges.get(name)
                 if msb is None:
-                    order = list(bits)  # declaration order is MSB first
-                    out.extend(bits[i] for i in order)
+                    out.extend(bits.values())   # declaration order is MSB first
                 else:
                     if rng is None and (msb, lsb) != (0, 0):
                         self._fail(offset, f"bit select {name}[{msb}] of a scalar net")

@@ -10,6 +10,7 @@ buffers and gates), Sequential (has ``ff``/``latch``), else Combinational.
 
 from __future__ import annotations
 
+from functools import cached_property
 import time
 from pathlib import Path
 from typing import Sequence
@@ -101,6 +102,19 @@ class _Prepared:
         timings["slews"] = time.perf_counter() - mark
         return cls(netlist, library, design, slews, clock_period_ns * 1e-9, timings, started)
 
+    # Per-design tables every report carries; computed once for all activities.
+    @cached_property
+    def groups_of(self) -> list[str]:
+        return classify_instances(self.design)
+
+    @cached_property
+    def output_nets(self) -> list[list[str]]:
+        return _output_nets(self.design)
+
+    @cached_property
+    def fanout(self) -> list[list[int]]:
+        return _fanout(self.design)
+
     def report(self, activity: Activity | Vectorless, *, read_s: float = 0.0) -> PowerReport:
         """The report under ``activity``; ``read_s``: time spent reading it (s), counted in
         the activity timing."""
@@ -136,14 +150,14 @@ class _Prepared:
             activity_source=pin_activity.source, clock_port=design.clock_port,
             clock_period_s=period_s, window_s=pin_activity.window_s,
             instances=design.instance_names, cells=[c.name for c in design.instance_cells],
-            groups_of=classify_instances(design), internal_w=power.internal,
+            groups_of=self.groups_of, internal_w=power.internal,
             switching_w=power.switching, leakage_w=power.leakage,
             internal_energy_j=power.internal_energy,
             switching_energy_j=power.switching_energy,
             annotated_pins=0 if vectorless else int(pin_activity.annotated.sum()),
             total_pins=design.pin_count, unannotated=[] if vectorless else unannotated,
             constant_pins=0 if vectorless else int(tied.sum()),
-            output_nets=_output_nets(design), fanout=_fanout(design), timings_s=timings,
+            output_nets=self.output_nets, fanout=self.fanout, timings_s=timings,
             vcd_stats=vcd_stats, transitions=power.transitions,
             above_range=power.above_range, below_range=power.below_range)
 
