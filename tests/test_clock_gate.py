@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from flow_helpers import (CG_COUNTER, CG_TESTBENCH, IDLE_WINDOW_NS, LIBRARIES, block_of,
-                          vcd_toggles, write)
+from flow_helpers import (CG_COUNTER, CG_HANDOFF_TESTBENCH, CG_TESTBENCH, IDLE_WINDOW_NS,
+                          LIBRARIES, block_of, cg_handoff, vcd_toggles, write)
 from sparrow.errors import SparrowError
 from sparrow.library import custom_library, get_library
+from sparrow.power import load_liberty
+from sparrow.repair.cells import LibraryCells
 from sparrow.resources import BEHAVIOURAL_CLOCK_GATE
 from sparrow.sim.gatesim import run_gatesim
 from sparrow.sim.icarus import VcdDump, run_icarus
@@ -90,6 +92,27 @@ def test_gate_level_flops_see_no_clock_while_idle(library, tmp_path):
     for name, block in flops.items():
         expected = 0 if block == "u_gated" else CLOCK_EDGES_IN_WINDOW
         assert toggles[f"tb.dut.{name}.CLK"] == expected, name
+
+
+@pytest.mark.parametrize("library", [
+    "sky130hd",
+    pytest.param("gf180mcu_7t5v0", marks=pytest.mark.xfail(
+        strict=True, reason="gf180mcu's functional models have no delay at all: a flop's new "
+                            "value races a clock edge that passes more zero-delay cells"))])
+def test_zero_delay_clock_buffers_never_race_the_flops(library, tmp_path):
+    """Libraries simulated with functional models (no cell delays): a clock tree is a chain
+    of zero-delay buffers, so a clock gate's clock edge comes several simulation steps after
+    the free flops' edge. The flops' clock-to-Q delay (sky130's UNIT_DELAY, 1 ns) must keep
+    the gate's latch and the gated flops from seeing values from after the edge: before it,
+    the ECG core on sky130hd computed scores of 0 at gate level."""
+    lib = get_library(library)
+    buf = LibraryCells(load_liberty(lib.sta_liberty), dont_use=lib.dont_use).strongest
+    src = write(tmp_path, "h.v", cg_handoff(buf.cell, buf.input, buf.output, depth=8))
+    tb = write(tmp_path, "tb.v", CG_HANDOFF_TESTBENCH)
+    syn = run_synthesis([src], "cg_handoff", library, tmp_path / "syn")
+    assert syn.clock_gates == 1
+    assert sum(cell == buf.cell for cell in syn.instance_types.values()) >= 8
+    run_gatesim(syn.netlist, [tb], library, tmp_path / "sim", expect="^PASS handoff")
 
 
 def test_sta_propagates_the_clock_through_the_gate(tmp_path):

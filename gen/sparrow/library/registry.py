@@ -286,7 +286,10 @@ def _sky130(name: str, liberty: Path, verilog_dir: Path, hint: str, where: str) 
         liberty=[liberty], models=[verilog_dir / "primitives.v", verilog_dir / "sky130_fd_sc_hd.v"],
         hint=hint, yosys_dont_use=_SKY130_DONT_USE, nand2_cell="sky130_fd_sc_hd__nand2_1",
         # FUNCTIONAL: Icarus 11 leaves the timing-check delayed nets undriven (flops stay X).
-        iverilog_flags=("-DFUNCTIONAL", "-DUNIT_DELAY="),
+        # UNIT_DELAY: 1 ns from clock to Q in every flop and latch. With none, a clock gate
+        # whose clock passes more zero-delay tree buffers than its enable flop's latched the
+        # enable from after the edge (the ECG core's scores were 0; tests/test_clock_gate.py).
+        iverilog_flags=("-DFUNCTIONAL", "-DUNIT_DELAY=#1"),
         # The liberty names its default operating condition before defining it, so the 2019
         # OpenSTA does not resolve it (internal power 0) unless it is set explicitly.
         operating_conditions="tt_025C_1v80",
