@@ -58,7 +58,7 @@ def _sweep(out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "sparrow", "sweep", str(TINY), "-o", str(out), "--random", "2",
          "--lanes", "2", "--timesteps", "3", "7", "--scales", "1", "--variants", "ssf",
-         "qnn", "--workers", "1", *extra],
+         "qnn", "--memory-style", "flop_gated", "--workers", "1", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
@@ -90,6 +90,9 @@ def test_sweep_runs_on_dask_and_resumes_after_an_interruption(tmp_path):
         assert by[f"ssf-t{t}-s1"]["inference__weight_reads"] < \
             by[f"qnn-t{t}-s1"]["inference__weight_reads"]
     assert "| ssf | 3 | 1 |" in (out / "results.md").read_text()
+    generated = json.loads((out / "points" / "ssf-t3-s1" / "run" / "01-sparrow-generate" /
+                            "fingerprint.json").read_text())
+    assert generated["config"]["MEMORY_STYLE"] == "flop_gated"      # the sweep's option
     _check_study(out, stdout, by)
     # Another sweep in the same folder is refused in one line.
     proc = subprocess.run([sys.executable, "-m", "sparrow", "sweep", str(TINY), "-o", str(out),
@@ -116,8 +119,15 @@ def _check_study(out: Path, stdout: str, by: dict) -> None:
         ratio = by[f"ssf-t{b['timesteps']}-s1"]["inference__energy"] / \
             by[f"qnn-t{b['timesteps']}-s1"]["inference__energy"]
         assert b["verdict"] == ("cheaper throughout" if ratio < 1 else "dearer throughout")
-    params = out / "study" / "calibrated-params.json"
-    proc = subprocess.run([sys.executable, "-m", "sparrow", "energy", str(TINY), "--random", "2",
-                           "--params", str(params)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "parameters osu018-calibrated" in proc.stdout
+    for name in ("calibrated", "characterized"):
+        params = out / "study" / f"{name}-params.json"
+        proc = subprocess.run([sys.executable, "-m", "sparrow", "energy", str(TINY), "--random",
+                               "2", "--params", str(params)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert f"parameters osu018-{name}" in proc.stdout
+    # The bottom-up model: every block measured, its constants in the report and the sums.
+    blocks = study["characterized"]["blocks"]
+    assert set(blocks) == {"acc", "mac", "cmp", "sub", "rom", "dense", "sparse"}
+    assert all(b["energy_j"] > 0 and b["library"] == "osu018" for b in blocks.values())
+    assert set(study["characterized"]["points"]) == set(by)
+    assert "characterized model, ssf: 2 points" in stdout

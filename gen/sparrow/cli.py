@@ -232,25 +232,34 @@ def cmd_sweep(args) -> int:
     spec = SweepSpec(Path(args.file), tuple(args.timesteps), tuple(args.scales),
                      tuple(args.variants),
                      FlowOptions(lanes=args.lanes, mode=args.mode, library=args.library,
-                                 clock_period_ns=args.clock_period))
+                                 clock_period_ns=args.clock_period,
+                                 memory_style=args.memory_style))
     out = Path(args.out) if args.out else Path("runs") / f"sweep-{model.name}"
     results = run_sweep(spec, out, x, inputs_described=described, scheduler=args.scheduler,
                         workers=args.workers, progress=lambda line: print(line, flush=True))
     print(f"{len(results)} points measured: {out / 'results.md'} (and results.json)")
-    _print_study(out, None)
+    _print_study(out, None, characterize=True)
     return 0
 
 
 def cmd_study(args) -> int:
-    _print_study(Path(args.sweep), set(args.fit_timesteps) if args.fit_timesteps else None)
+    _print_study(Path(args.sweep), set(args.fit_timesteps) if args.fit_timesteps else None,
+                 characterize=not args.no_characterize)
     return 0
 
 
-def _print_study(folder: Path, fit_timesteps: set[int] | None) -> None:
+def _print_study(folder: Path, fit_timesteps: set[int] | None, *, characterize: bool) -> None:
+    from .study.characterize import characterize as run_characterization
     from .study.measured import load_sweep
-    from .study.report import error_summary, write_study
+    from .study.report import error_summary, variant_errors, write_study
     sweep = load_sweep(folder)
-    result = write_study(sweep, folder / "study", fit_timesteps)
+    blocks = None
+    if characterize:
+        options = sweep.spec.options
+        blocks = run_characterization(options.library, folder / "study" / "characterization",
+                                      clock_period_ns=options.clock_period_ns,
+                                      progress=lambda line: print(line, flush=True))
+    result = write_study(sweep, folder / "study", fit_timesteps, blocks)
     for b in result["breaks"]:
         span = f"{b.low:.2%}..{b.high:.2%}"
         found = (f"{b.rate:.2%} (bracket {span})" if b.rate is not None
@@ -258,6 +267,12 @@ def _print_study(folder: Path, fit_timesteps: set[int] | None) -> None:
         print(f"measured break-even, {b.twin} vs qnn at T = {b.timesteps}: {found}")
     print(f"calibrated model: fit points {error_summary(result['rows'], True)}; held-out "
           f"points {error_summary(result['rows'], False)}")
+    if blocks is not None:
+        estimates = result["data"]["characterized"]["points"]
+        for variant, n, mean, worst in variant_errors(
+                result["rows"], lambda r: estimates[r.point.point.name]):
+            print(f"characterized model, {variant}: {n} points, mean |error| {mean}, "
+                  f"worst {worst}")
     print(f"study: {folder / 'study' / 'study.md'} (and study.html, study.json, "
           "calibrated-params.json, plots)")
 
@@ -386,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--fit-timesteps", type=_positive, nargs="+", metavar="T",
                     help="fit the constants on the points at these T only (default the "
                     "smallest T; the others are held out)")
+    st.add_argument("--no-characterize", action="store_true",
+                    help="skip the characterization of the library's blocks (the bottom-up "
+                    "constants; about 10 s on osu018, kept in <sweep>/study/characterization/)")
     st.set_defaults(func=cmd_study)
 
     from .ecg.cli import register_cli

@@ -1,7 +1,9 @@
 """The study report of a sweep: measured energy over T and spike rate, the measured break-even
 spike rate next to the paper's, the analytical model's error with calibrated constants, and the
-estimated-vs-measured gains. ``study.md``, ``study.html``, ``study.json``,
-``calibrated-params.json`` and plots, rendered in memory and then written atomically."""
+estimated-vs-measured gains; with the library's characterized blocks, the model with those
+bottom-up constants beside it. ``study.md``, ``study.html``, ``study.json``,
+``calibrated-params.json`` (and ``characterized-params.json``) and plots, rendered in memory
+and then written atomically."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from ..estimate.twins import ESTIMATORS
 from ..fileio import atomic_write_bytes, atomic_write_text
 from ..report import (Figure, Figures, Heading, Paragraph, Table, render_html,
                       render_markdown)
+from .characterize import BLOCK_OF_CONSTANT, BlockEnergy, characterized_params
 from .measured import (FITTED, TERM_OF_BLOCK, BreakEven, PointComparison, StudyError, Sweep,
-                       calibrate, compare_points, estimated_gains, measured_break_even,
-                       model_break_even_at, params_file)
+                       calibrate, compare_points, estimate_point, estimated_gains,
+                       measured_break_even, model_break_even_at, params_file)
 
 COLOURS = {"ssf": "#4c72b0", "qnn": "#dd8452", "if": "#55a868"}
 PAPER_T5 = next(p.spike_rate for p in BREAK_EVEN_POINTS if p.timesteps == 5)
@@ -100,6 +103,13 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.2f} %"
 
 
+def _model_break(x: float | None) -> str:
+    """A model break-even rate; 0 means the if twin costs more even with no spike at all."""
+    if x == 0.0:
+        return "none (if dearer even at 0 %)"
+    return "above 100 %" if x == 1.0 else _pct(x)
+
+
 def _nj(x: float) -> str:
     return f"{x * 1e9:.2f}"
 
@@ -111,7 +121,8 @@ def _break_row(b: BreakEven, model_paper, model_cal) -> list[str]:
         measured = f"above {b.high * 100:.2f} % (twin cheaper at every measured rate)"
     else:
         measured = f"below {b.low * 100:.2f} % (twin dearer at every measured rate)"
-    return [b.twin, str(b.timesteps), measured, _pct(model_cal), _pct(model_paper)]
+    return [b.twin, str(b.timesteps), measured, _model_break(model_cal),
+            _model_break(model_paper)]
 
 
 def error_summary(rows: list[PointComparison], fitted: bool) -> str:
@@ -123,8 +134,59 @@ def error_summary(rows: list[PointComparison], fitted: bool) -> str:
     return f"{len(errs)} points, mean |error| {sum(errs) / len(errs):.1%}, max {max(errs):.1%}"
 
 
-def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
-    """Everything the report shows, as plain data plus the rendered files (name -> content)."""
+def variant_errors(rows: list[PointComparison], model) -> list[list[str]]:
+    """Per variant: points, mean and largest |estimated / measured - 1| of ``model(row)``
+    (the estimate's total, J)."""
+    out = []
+    for v in sorted({r.point.point.variant for r in rows}):
+        errs = [model(r) / r.point.energy - 1 for r in rows if r.point.point.variant == v]
+        worst = max(errs, key=abs)
+        out.append([v, str(len(errs)), f"{sum(map(abs, errs)) / len(errs):.1%}",
+                    f"{worst:+.1%}"])
+    return out
+
+
+def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
+               blocks: dict[str, BlockEnergy], ts: list[int]) -> tuple[list, dict, object]:
+    """The report section, data and parameter set of the model with characterized constants."""
+    spec = sweep.spec
+    params = characterized_params(blocks, calibrated,
+                                  name=f"{spec.options.library}-characterized")
+    totals = {id(r): estimate_point(r.point, params).total for r in rows}
+    models = {t: model_break_even_at(sweep, t, params) for t in ts}
+    section = [
+        Heading(2, "Bottom-up: constants from characterized blocks"),
+        Paragraph(f"Small blocks with the core's widths, each through synthesis, design-rule "
+                  f"repair, gate-level simulation of random operands and power on "
+                  f"{spec.options.library} at {spec.options.clock_period_ns:g} ns "
+                  "(`sparrow.study.characterize`): the model's per-operation constants measured "
+                  "rather than fitted. The core-wide constants (neuron-state upkeep, fixed energy "
+                  "per inference, hops, QNN sparsity) stay the fitted ones. Model break-even "
+                  "with these constants: " + ", ".join(
+                      f"T = {t}: {_model_break(models[t])}" for t in ts) + "."),
+        Table(["constant", "characterized", "block", "fitted to the sweep", "paper 22 nm",
+               "unit"],
+              [[k, f"{getattr(params, k):.4g}", BLOCK_OF_CONSTANT[k],
+                f"{getattr(calibrated, k):.4g}", f"{getattr(PAPER_22NM, k):.4g}", UNITS[k]]
+               for k in BLOCK_OF_CONSTANT]),
+        Paragraph("The model's error per variant over every measured point (estimated / "
+                  "measured - 1), with the fitted and with the characterized constants:"),
+        Table(["variant", "points", "fitted: mean |error|", "fitted: worst",
+               "characterized: mean |error|", "characterized: worst"],
+              [a + b[2:] for a, b in zip(variant_errors(rows, lambda r: r.calibrated.total),
+                                         variant_errors(rows, lambda r: totals[id(r)]))]),
+    ]
+    data = {"blocks": {k: v.__dict__ for k, v in blocks.items()},
+            "model_break_even": {str(t): models[t] for t in ts},
+            "points": {r.point.point.name: totals[id(r)] for r in rows}}
+    return section, data, params
+
+
+def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
+          characterization: dict[str, BlockEnergy] | None = None) -> dict:
+    """Everything the report shows, as plain data plus the rendered files (name -> content).
+    ``characterization``: the library's characterized blocks (:func:`characterize`), for the bottom-up
+    model beside the fitted one."""
     ts = sorted({p.point.timesteps for p in sweep.points})
     fit_ts = set(fit_timesteps) if fit_timesteps else {ts[0]}
     unknown = fit_ts - set(ts)
@@ -148,6 +210,8 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
              for p in sweep.points if p.point.variant != "qnn"
              and (p.point.timesteps, p.point.scale) in qnn]
 
+    bottom_up, bottom_up_data, characterized = ([], None, None) if characterization is None \
+        else _bottom_up(sweep, rows, calibrated, characterization, ts)
     unsigned = [p.point.name for p in sweep.points if not p.signoff]
     blocks = [Heading(1, f"Energy study: {spec.descriptor.name} on {spec.options.library}")]
     if unsigned:
@@ -196,6 +260,7 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
         Table(["constant", "calibrated", "paper 22 nm", "unit"],
               [[k, f"{getattr(calibrated, k):.4g}", f"{getattr(PAPER_22NM, k):.4g}", UNITS[k]]
                for k in FITTED + ("k_hop", "qnn_sparsity")]),
+        *bottom_up,
         Heading(2, "Estimated vs measured gain over the QNN twin"),
         Paragraph("E(qnn) / E(twin) at the same T and threshold scale: above 1 the spiking twin "
                   "saves. 'naive' is the usual FLOPs x T x (1 - sparsity) x E_AC claim; "
@@ -220,6 +285,7 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
                     "error": r.error, "fitted": r.fitted, "cycles": r.point.cycles,
                     "signoff": r.point.signoff} for r in rows],
         "gains": [{"name": p.point.name, **g} for p, g in gains],
+        "characterized": bottom_up_data,
         "units": "J per inference; spike rates in spikes per neuron per timestep",
     }
     files: dict[str, bytes | str] = {
@@ -231,15 +297,17 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None) -> dict:
         "study.html": render_html(blocks, f"Energy study: {spec.descriptor.name}"),
         "study.md": render_markdown(blocks),
     }
+    if characterized is not None:
+        files["characterized-params.json"] = params_file(characterized)
     return {"data": data, "files": files, "breaks": breaks, "rows": rows,
             "calibrated": calibrated}
 
 
-def write_study(sweep: Sweep, out_dir: str | Path, fit_timesteps: set[int] | None = None
-                ) -> dict:
+def write_study(sweep: Sweep, out_dir: str | Path, fit_timesteps: set[int] | None = None,
+                characterization: dict[str, BlockEnergy] | None = None) -> dict:
     """Render the study of ``sweep`` and write its files into ``out_dir`` (nothing is written
     if rendering fails). Returns what :func:`study` returns."""
-    result = study(sweep, fit_timesteps)
+    result = study(sweep, fit_timesteps, characterization)
     out = Path(out_dir)
     for name, content in result["files"].items():
         if isinstance(content, bytes):

@@ -1,0 +1,53 @@
+"""Characterization of a library's blocks (the bottom-up constants of the analytical model):
+the measured window holds exactly the operations, and the constants reproduce the block
+energies through the model's own formulas."""
+
+from __future__ import annotations
+
+import pytest
+
+from flow_helpers import vcd_toggles
+from sparrow.estimate.params import PAPER_22NM
+from sparrow.study.characterize import (BLOCKS, MAC_BITS, PJ, BlockEnergy, characterize_block,
+                                        characterized_params)
+
+BY_NAME = {b.name: b for b in BLOCKS}
+
+
+def test_the_window_holds_exactly_the_operations(tmp_path):
+    """Every operation is one clock cycle: the VCD window the energy comes from holds 2 clock
+    transitions per operation, and the register of the dense block changes in it."""
+    operations = 40
+    result = characterize_block(BY_NAME["dense"], "osu018", tmp_path, operations=operations)
+    toggles = vcd_toggles(tmp_path / "sim" / "activity.vcd")
+    assert toggles["tb.dut.clk"] == 2 * operations
+    assert result.operations == operations and result.library == "osu018"
+    assert 0 < result.energy_j < 10 * PJ                  # per bit: a flip-flop's worth
+    # The 32 flops see random data: about half of their outputs change per operation.
+    flops = [v for k, v in toggles.items() if k.startswith("tb.dut.q_") and k.endswith(".Q")]
+    assert len(flops) == 32
+    assert 0.3 * 32 * operations < sum(flops) < 0.7 * 32 * operations
+
+
+def test_a_multiplier_costs_more_than_an_add(tmp_path):
+    acc = characterize_block(BY_NAME["acc"], "osu018", tmp_path / "acc", operations=60)
+    mac = characterize_block(BY_NAME["mac"], "osu018", tmp_path / "mac", operations=60)
+    assert mac.energy_j > acc.energy_j > 0
+
+
+def test_constants_reproduce_the_block_energies():
+    """The model's formulas with the characterized constants give back each block's energy
+    (e_mac(b, w) = e_acc (1 + mac_scale b w / 64) for the 4 x 8-bit MAC; per-bit constants x
+    bits), and the core-wide constants stay those of the other set."""
+    energies = {"acc": 7.5, "mac": 14.9, "cmp": 3.8, "sub": 16.3, "rom": 3.9, "dense": 0.48,
+                "sparse": 4.9}
+    blocks = {k: BlockEnergy(k, v * PJ, 10, 100.0, 500, "osu018") for k, v in energies.items()}
+    params = characterized_params(blocks, PAPER_22NM, name="test-characterized")
+    assert params.e_mac(*MAC_BITS) == pytest.approx(energies["mac"], rel=1e-12)
+    assert (params.e_acc, params.e_cmp, params.e_sub) == pytest.approx((7.5, 3.8, 16.3))
+    assert (params.e_weight_bit, params.e_dense_hop, params.e_sparse_hop) == \
+        pytest.approx((3.9, 0.48, 4.9))
+    for kept in ("e_state_synapse", "e_fixed", "k_hop", "qnn_sparsity"):
+        assert getattr(params, kept) == getattr(PAPER_22NM, kept)
+        assert params.sources[kept] == PAPER_22NM.sources[kept]
+    assert "characterized: block mac" in params.sources["mac_scale"]
