@@ -46,6 +46,7 @@ from ..fileio import atomic_write_text
 from ..library import get_library
 from ..power import compute_power
 from ..repair import repair_netlist
+from ..resources import code_digest
 from ..sim.gatesim import run_gatesim
 from ..sim.icarus import VcdDump
 from ..synth import run_synthesis
@@ -56,13 +57,14 @@ MAC_BITS = (4, 8)          # count bits x weight bits of the characterized multi
 
 @dataclass(frozen=True)
 class Block:
-    """A block to characterize: Verilog of module ``name`` (ports ``clk``, the operands of
-    ``inputs`` as name -> (width, signed)) and what one operation's energy stands for."""
+    """A block to characterize: Verilog of module ``name`` with ports ``clk`` and the
+    operands ``inputs`` (name -> width in bits, driven with random values every cycle);
+    ``per`` divides one operation's energy (bits, for the per-bit constants)."""
 
     name: str
     verilog: str
     inputs: dict[str, int]
-    per: int = 1               # the energy of one operation is divided by this (bits)
+    per: int = 1
 
 
 BLOCKS = (
@@ -111,8 +113,8 @@ module rom (input clk, input [7:0] addr, output reg [7:0] data);
 endmodule"""
 
 
-def _testbench(block: Block, operations: int, period_ns: float, seed: int) -> tuple[str, float,
-                                                                                     float]:
+def _testbench(block: Block, operations: int, period_ns: float,
+               seed: int) -> tuple[str, float, float]:
     """A Verilog testbench driving random operands for ``operations`` cycles after 4 warm-up
     cycles, and the window (ns) that holds exactly those cycles' edges."""
     half = period_ns / 2
@@ -191,12 +193,12 @@ def characterize(library: str, out_dir: str | Path, *, operations: int = 500,
                  clock_period_ns: float = 250.0,
                  progress: Callable[[str], None] | None = None) -> dict[str, BlockEnergy]:
     """Every block of :data:`BLOCKS` on ``library``; ``<out_dir>/characterization.json``
-    holds the results (written last, atomically; an existing one with the same settings is
-    read instead of measuring again)."""
+    holds the results (written last, atomically; an existing one with the same settings and
+    the same Sparrow code is read instead of measuring again)."""
     out = Path(out_dir)
     summary = out / "characterization.json"
     settings = {"library": library, "operations": operations,
-                "clock_period_ns": clock_period_ns}
+                "clock_period_ns": clock_period_ns, "code": code_digest()}
     if summary.exists():
         doc = json.loads(summary.read_text())
         if doc.get("settings") == settings:
