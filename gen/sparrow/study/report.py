@@ -185,8 +185,8 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
 def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
           characterization: dict[str, BlockEnergy] | None = None) -> dict:
     """Everything the report shows, as plain data plus the rendered files (name -> content).
-    ``characterization``: the library's characterized blocks (:func:`characterize`), for the bottom-up
-    model beside the fitted one."""
+    ``characterization``: the library's characterized blocks (``characterize``), for the
+    bottom-up model beside the fitted one."""
     ts = sorted({p.point.timesteps for p in sweep.points})
     fit_ts = set(fit_timesteps) if fit_timesteps else {ts[0]}
     unknown = fit_ts - set(ts)
