@@ -18,26 +18,40 @@ the same nets, ports and instances.
 
 from __future__ import annotations
 
-import bisect
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import NetlistError
 
-# One match per token, with the whitespace and comments before it; an escaped identifier's
-# backslash is consumed before the group, so it comes out as a plain "id" without it.
+# One match per token, with the whitespace and comments before it: group 1 is a name (an
+# escaped one without its backslash), group 2 any other token (number, punctuation, or a
+# character the parser will reject).
 _TOKEN = re.compile(r"""
     (?:\s+|//[^\n]*|/\*.*?\*/|\(\*.*?\*\))*
     (?:\\(?=\S))?
-    (?:(?P<id>(?<=\\)\S+|[A-Za-z_][A-Za-z0-9_$]*)
-     | (?P<num>\d*\s*'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d+)
-     | (?P<punct>[()\[\]{},;.:=#])
-     | (?P<other>\S))
+    (?:((?<=\\)\S+|[A-Za-z_][A-Za-z0-9_$]*)
+     | (\d*\s*'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|\d+|[()\[\]{},;.:=\#]|\S))
 """, re.S | re.X)
 
 _DECLARATIONS = {"input", "output", "inout", "wire", "reg", "tri", "supply0", "supply1",
                  "wand", "wor"}
+
+
+@contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector off for the block. Reading and linking a netlist
+    allocate millions of small objects without reference cycles; the collector would scan
+    them again and again (half the time of reading a 60k-cell netlist)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -86,34 +100,50 @@ class _Module:
 
 
 class _Tokens:
+    """The tokens of a file: ``raw[i]`` is (name, other) with one of the two empty,
+    ``values[i]`` the token's text. Positions are token indices; the line of one is found
+    only for an error message."""
+
     def __init__(self, text: str, path: Path):
         self.path = path
         self.text = text
-        self.items: list[tuple[str, str, int]] = [
-            (m.lastgroup, m[m.lastgroup], m.start(m.lastgroup)) for m in _TOKEN.finditer(text)]
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.raw: list[tuple[str, str]] = _TOKEN.findall(text)
+        self.values: list[str] = [name or other for name, other in self.raw]
         self.pos = 0
 
-    def line(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
+    def line(self, index: int) -> int:
+        """The line of token ``index`` (the end of the file past the last token)."""
+        starts = [m.start(m.lastindex) for m in _TOKEN.finditer(self.text)]
+        offset = starts[index] if index < len(starts) else len(self.text)
+        return self.text.count("\n", 0, offset) + 1
 
     def fail(self, message: str):
-        offset = self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
-        raise NetlistError(f"{self.path}:{self.line(offset)}: {message}")
+        raise NetlistError(f"{self.path}:{self.line(self.pos)}: {message}")
 
     def peek(self) -> str | None:
-        return self.items[self.pos][1] if self.pos < len(self.items) else None
+        return self.values[self.pos] if self.pos < len(self.values) else None
+
+    def kind(self, index: int) -> str | None:
+        """"id", "num" or "punct" (any other character) of token ``index``."""
+        if index >= len(self.raw):
+            return None
+        name, other = self.raw[index]
+        return "id" if name else "num" if other[0].isdigit() or other[0] == "'" else "punct"
 
     def peek_kind(self) -> str | None:
-        return self.items[self.pos][0] if self.pos < len(self.items) else None
+        return self.kind(self.pos)
+
+    def peek_at(self, ahead: int) -> str | None:
+        index = self.pos + ahead
+        return self.values[index] if index < len(self.values) else None
 
     def offset(self) -> int:
-        return self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
+        return self.pos
 
     def take(self) -> str:
-        if self.pos >= len(self.items):
+        if self.pos >= len(self.values):
             self.fail("unexpected end of file")
-        value = self.items[self.pos][1]
+        value = self.values[self.pos]
         self.pos += 1
         return value
 
@@ -124,9 +154,11 @@ class _Tokens:
             self.fail(f"expected {value!r}, found {got!r}")
 
     def identifier(self) -> str:
-        if self.peek_kind() != "id":
+        pos = self.pos
+        if pos >= len(self.raw) or not self.raw[pos][0]:
             self.fail(f"expected a name, found {self.peek()!r}")
-        return self.take()
+        self.pos = pos + 1
+        return self.raw[pos][0]
 
     def integer(self) -> int:
         if self.peek_kind() != "num" or not self.peek().isdigit():
@@ -273,7 +305,7 @@ class _Parser:
         tk = self.tokens
         if tk.peek() == "{":
             tk.take()
-            if tk.peek_kind() == "num" and tk.items[tk.pos + 1][1] == "{":
+            if tk.peek_kind() == "num" and tk.peek_at(1) == "{":
                 count = int(tk.take())
                 tk.expect("{")
                 inner = self._expression_list("}")
@@ -324,19 +356,19 @@ class _Parser:
             tk.fail("instance arrays are not supported")
         tk.expect("(")
         pins: dict[str, list] = {}
-        items = tk.items
+        raw = tk.raw
         while tk.peek() != ")":
             # The common connections, ".A(net)" and ".A(net[3])", read without the general
             # expression parser: they are almost every token of a mapped netlist.
-            w = items[tk.pos:tk.pos + 8]
-            if len(w) == 8 and w[0][1] == "." and w[1][0] == w[3][0] == "id" and w[2][1] == "(":
+            w = raw[tk.pos:tk.pos + 8]
+            if len(w) == 8 and w[0][1] == "." and w[1][0] and w[3][0] and w[2][1] == "(":
                 if w[4][1] == ")":
-                    pins[w[1][1]] = [("net", w[3][1], None, None)]
+                    pins[w[1][0]] = [("net", w[3][0], None, None)]
                     tk.pos += 6 if w[5][1] == "," else 5
                     continue
                 if w[4][1] == "[" and w[5][1].isdigit() and w[6][1] == "]" and w[7][1] == ")":
                     bit = int(w[5][1])
-                    pins[w[1][1]] = [("net", w[3][1], bit, bit)]
+                    pins[w[1][0]] = [("net", w[3][0], bit, bit)]
                     tk.pos += 8
                     if tk.peek() == ",":
                         tk.pos += 1
@@ -441,8 +473,21 @@ class _Flattener:
                 self._connect(formal, actual)
         for lhs, rhs, offset in module.assigns:
             self._connect(resolve(lhs, offset), resolve(rhs, offset))
+        ranges = module.ranges
         for cell, name, pins, offset in module.instances:
-            resolved = {pin: resolve(expr, offset) for pin, expr in pins.items()}
+            resolved = {}
+            for pin, expr in pins.items():
+                # One whole net or one bit of a vector: almost every pin of a mapped netlist.
+                if len(expr) == 1 and expr[0][0] == "net":
+                    _, net, msb, lsb = expr[0]
+                    bits = nets[net] if net in nets else bits_of(net)
+                    if msb is None:
+                        resolved[pin] = list(bits.values())
+                        continue
+                    if msb == lsb and msb in bits and ranges.get(net) is not None:
+                        resolved[pin] = [bits[msb]]
+                        continue
+                resolved[pin] = resolve(expr, offset)
             if cell in self.modules:
                 self.elaborate(self.modules[cell], f"{prefix}{name}/", resolved, depth + 1)
             else:
@@ -470,6 +515,11 @@ def read_netlist(path: Path | str, top: str | None = None) -> Netlist:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise NetlistError(f"{path}: cannot read netlist ({exc.strerror or exc})") from None
+    with paused_gc():
+        return _read(text, path, top)
+
+
+def _read(text: str, path: Path, top: str | None) -> Netlist:
     parser = _Parser(text, path)
     modules = parser.parse()
     if not modules:
@@ -488,16 +538,19 @@ def read_netlist(path: Path | str, top: str | None = None) -> Netlist:
     module = modules[top]
     # Compress the union-find into dense net indices.
     index: dict[int, int] = {}
+    node_net = [0] * len(flat.parent)       # every node's dense net index
     for node in range(len(flat.parent)):
         root = flat.find(node)
-        if root not in index:
-            index[root] = len(index)
+        net = index.get(root)
+        if net is None:
+            net = index[root] = len(index)
+        node_net[node] = net
     names: list[list[str]] = [[] for _ in index]
     for root, i in index.items():
         names[i] = flat.names[root]
     constant: dict[int, str] = {}
     for node, value in flat.constant.items():
-        net = index[flat.find(node)]
+        net = node_net[node]
         if constant.get(net, value) != value:
             raise NetlistError(f"{path}: net {names[net][0]} is tied to both 0 and 1")
         constant[net] = value
@@ -510,18 +563,17 @@ def read_netlist(path: Path | str, top: str | None = None) -> Netlist:
         vector = module.ranges.get(port) is not None
         for i, node in bits.items():
             ports.append(PortBit(name=f"{port}[{i}]" if vector else port, direction=direction,
-                                 net=index[flat.find(node)]))
+                                 net=node_net[node]))
     instances = []
     for name, cell, pins in flat.instances:
         connections: dict[str, int | str] = {}
         for pin, bits in pins.items():
-            if not bits:
-                continue
-            if len(bits) != 1:
+            if len(bits) == 1:
+                bit = bits[0]
+                connections[pin] = node_net[bit] if isinstance(bit, int) else bit
+            elif bits:
                 raise NetlistError(f"{path}: instance {name} ({cell}) pin {pin} is connected to "
                                    f"{len(bits)} bits; cell pins are single bits")
-            bit = bits[0]
-            connections[pin] = index[flat.find(bit)] if isinstance(bit, int) else bit
         instances.append(Instance(name=name, cell=cell, pins=connections))
     return Netlist(path=path, top=top, net_names=names, net_constant=constant, ports=ports,
                    instances=instances)

@@ -51,7 +51,7 @@ class PinActivity:
 
 def wanted_names(design: LinkedDesign) -> set[str]:
     """Every name whose activity the design can use: cell pins, state variables, nets."""
-    names = {design.pin_label(p) for p in range(design.pin_count)}
+    names = set(design.pin_labels)
     for group in design.groups.values():
         variables = group.cell.state_variables
         if variables:
@@ -65,13 +65,8 @@ def wanted_names(design: LinkedDesign) -> set[str]:
 
 def annotate(design: LinkedDesign, activity: Activity, clock_period_s: float) -> PinActivity:
     """Map ``activity`` onto the pins of ``design`` (see the module docstring)."""
-    n = design.pin_count
-    rows = np.full(n, -1, dtype=np.int64)
     names = activity.names
-    for p in range(n):
-        row = names.get(design.pin_label(p))
-        if row is not None:
-            rows[p] = row
+    rows = np.array([names.get(label, -1) for label in design.pin_labels], dtype=np.int64)
     # Fall back on the net's signal for pins the dump did not cover.
     net_row = np.full(design.net_driver.size, -1, dtype=np.int64)
     missing = np.flatnonzero(rows < 0)

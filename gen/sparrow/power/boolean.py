@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -158,8 +158,15 @@ class BooleanFunction:
     def has(self, name: str) -> bool:
         return name in self.variables
 
+    @cached_property
+    def _constant(self) -> bool | None:
+        """The value whatever the inputs (tie cells, a degenerate function), else None."""
+        return True if self.truth.all() else False if not self.truth.any() else None
+
     def constant_value(self, known: dict[str, bool]) -> bool | None:
         """The value if the ``known`` variables fix it whatever the others are, else None."""
+        if not known:
+            return self._constant
         rows = np.ones(self.truth.size, dtype=bool)
         index = np.arange(self.truth.size)
         for j, name in enumerate(self.variables):

@@ -23,7 +23,7 @@ from .annotate import annotate, wanted_names
 from .compute import compute_instance_power
 from .liberty import Library, load_liberty
 from .link import LinkedDesign, link_design
-from ..netlist import read_netlist
+from ..netlist import paused_gc, read_netlist
 from .propagate import Vectorless, propagate_missing, vectorless_activity
 from .report import PowerReport
 from .slew import compute_slews
@@ -52,8 +52,10 @@ def compute_power(netlist: Path | str, liberty: Library | Path | str | Sequence[
         raise SparrowError("give exactly one activity source: vcd=... or activity=...")
     if window_ns is not None and vcd is None:
         raise SparrowError("window_ns applies to a VCD; an Activity already has its window")
-    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
-                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
+    with paused_gc():
+        prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                                clock_period_ns=clock_period_ns,
+                                propagated_clock=propagated_clock)
     read_s = 0.0
     if vcd is not None:
         mark = time.perf_counter()
@@ -72,9 +74,11 @@ def compute_powers(netlist: Path | str, liberty: Library | Path | str | Sequence
     """The power of one netlist under several activities (the inference window and the idle
     window, say), as :func:`compute_power` gives each: the liberty, the linked netlist and
     the slews are computed once. Each report's timings carry that shared part."""
-    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
-                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
-    return [prepared.report(activity) for activity in activities]
+    with paused_gc():
+        prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                                clock_period_ns=clock_period_ns,
+                                propagated_clock=propagated_clock)
+        return [prepared.report(activity) for activity in activities]
 
 
 class _Prepared:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -61,7 +62,13 @@ class LinkedDesign:
         return self.pin_instance.size
 
     def pin_label(self, pin: int) -> str:
-        return f"{self.instance_names[self.pin_instance[pin]]}/{self.pin_name[pin]}"
+        return self.pin_labels[pin]
+
+    @cached_property
+    def pin_labels(self) -> list[str]:
+        """``instance/PIN`` of every pin, as activity files and VCDs name them."""
+        names = self.instance_names
+        return [f"{names[i]}/{pin}" for i, pin in zip(self.pin_instance.tolist(), self.pin_name)]
 
     @property
     def net_load_cap(self) -> np.ndarray:
@@ -98,30 +105,31 @@ def link_design(netlist: Netlist, library: Library, clock_port: str | None = Non
     groups: dict[str, CellGroup] = {}
     for cell_name, members in sorted(by_type.items()):
         cell = cells[members[0]]
-        names = list(cell.pins)
-        index = {name: np.full(len(members), -1, dtype=np.int64) for name in names}
-        for k, i in enumerate(members):
+        linked = [(name, p.is_output, p.is_input, p.capacitance_rise, p.capacitance_fall)
+                  for name, p in cell.pins.items() if p.direction != "internal"]
+        allowed = set(cell.pins) | set(cell.pg_pins)
+        index = {name: [] for name, *_ in linked}
+        for i in members:
             inst = netlist.instances[i]
-            for pin in inst.pins:
-                if pin not in cell.pins and pin not in cell.pg_pins:
-                    raise NetlistError(f"{netlist.path}: instance {inst.name} connects pin "
-                                       f"{pin!r}, which cell {cell_name} does not have")
-            for name in names:
-                lib_pin = cell.pins[name]
-                if lib_pin.direction == "internal":
-                    continue
+            if not inst.pins.keys() <= allowed:
+                pin = next(p for p in inst.pins if p not in allowed)
+                raise NetlistError(f"{netlist.path}: instance {inst.name} connects pin "
+                                   f"{pin!r}, which cell {cell_name} does not have")
+            for name, is_out, is_in, rise, fall in linked:
                 connection = inst.pins.get(name)
-                index[name][k] = len(pin_instance)
+                index[name].append(len(pin_instance))
                 pin_instance.append(i)
                 pin_name.append(name)
                 pin_net.append(connection if isinstance(connection, int) else -1)
                 pin_const.append(int(connection) if connection in ("0", "1") else -1)
-                pin_out.append(lib_pin.is_output)
-                pin_in.append(lib_pin.is_input)
-                cap_rise.append(lib_pin.capacitance_rise)
-                cap_fall.append(lib_pin.capacitance_fall)
+                pin_out.append(is_out)
+                pin_in.append(is_in)
+                cap_rise.append(rise)
+                cap_fall.append(fall)
+        pins = {name: (np.array(index[name], dtype=np.int64) if name in index
+                       else np.full(len(members), -1, dtype=np.int64)) for name in cell.pins}
         groups[cell_name] = CellGroup(cell=cell, instances=np.array(members, dtype=np.int64),
-                                      pins=index)
+                                      pins=pins)
 
     n_net = netlist.net_count
     pin_net_a = np.array(pin_net, dtype=np.int64)
@@ -237,14 +245,17 @@ def _propagate_constants(design: LinkedDesign) -> None:
     for net, value in design.netlist.net_constant.items():
         net_const[net] = int(value)
     pins_of = _instance_pins(design)
+    # Plain lists: this walks every net once, and numpy scalar indexing is slow.
+    const = net_const.tolist()
+    driver, instance = design.net_driver.tolist(), design.pin_instance.tolist()
+    pin_net, pin_const = design.pin_net.tolist(), design.pin_constant.tolist()
     for level in design.net_levels:
         for net in level.tolist():
-            if net_const[net] >= 0:
+            if const[net] >= 0:
                 continue
-            pin = int(design.net_driver[net])
-            inst = int(design.pin_instance[pin])
-            cell = design.instance_cells[inst]
-            function = cell.pins[design.pin_name[pin]].function
+            pin = driver[net]
+            inst = instance[pin]
+            function = design.instance_cells[inst].pins[design.pin_name[pin]].function
             if function is None:
                 continue
             known = {}
@@ -252,14 +263,14 @@ def _propagate_constants(design: LinkedDesign) -> None:
                 other = pins_of[inst].get(var)
                 if other is None:
                     continue
-                value = design.pin_constant[other] if design.pin_net[other] < 0 else \
-                    net_const[design.pin_net[other]]
+                value = pin_const[other] if pin_net[other] < 0 else const[pin_net[other]]
                 if value >= 0:
                     known[var] = bool(value)
             # Tie cells have constant functions ("1"), so try even with no known input.
             value = function.constant_value(known)
             if value is not None:
-                net_const[net] = int(value)
+                const[net] = int(value)
+    net_const[:] = const
     on_net = design.pin_net >= 0
     design.pin_constant[on_net] = np.where(net_const[design.pin_net[on_net]] >= 0,
                                            net_const[design.pin_net[on_net]],
