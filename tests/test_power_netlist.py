@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sparrow.errors import NetlistError
 from sparrow.power import Vectorless, compute_power, load_liberty, read_netlist
 from sparrow.power.link import link_design
 
@@ -181,3 +182,12 @@ def test_comments_attributes_and_spaced_constants_change_nothing(tmp_path):
     assert other.net_names == plain.net_names
     assert other.net_constant == plain.net_constant
     assert other.instances == plain.instances
+
+
+def test_errors_name_the_line_of_the_statement(tmp_path):
+    """Errors found while flattening point at the statement's line."""
+    path = tmp_path / "bad.v"
+    path.write_text("module top(a, y);\n  input [1:0] a;\n  output y;\n  /* a\n comment */\n"
+                    "  INVX1 u (.A(a[5]), .Y(y));\nendmodule\n")
+    with pytest.raises(NetlistError, match=r"bad\.v:6: a\[5\] is outside the declared range"):
+        read_netlist(path)

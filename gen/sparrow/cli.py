@@ -251,7 +251,7 @@ def cmd_study(args) -> int:
 def _print_study(folder: Path, fit_timesteps: set[int] | None, *, characterize: bool) -> None:
     from .study.characterize import characterize as run_characterization
     from .study.measured import load_sweep
-    from .study.report import error_summary, variant_errors, write_study
+    from .study.report import error_summary, write_study
     sweep = load_sweep(folder)
     blocks = None
     if characterize:
@@ -268,9 +268,7 @@ def _print_study(folder: Path, fit_timesteps: set[int] | None, *, characterize: 
     print(f"calibrated model: fit points {error_summary(result['rows'], True)}; held-out "
           f"points {error_summary(result['rows'], False)}")
     if blocks is not None:
-        estimates = result["data"]["characterized"]["points"]
-        for variant, n, mean, worst in variant_errors(
-                result["rows"], lambda r: estimates[r.point.point.name]):
+        for variant, n, mean, worst in result["data"]["characterized"]["variant_errors"]:
             print(f"characterized model, {variant}: {n} points, mean |error| {mean}, "
                   f"worst {worst}")
     print(f"study: {folder / 'study' / 'study.md'} (and study.html, study.json, "

@@ -137,8 +137,6 @@ class _Tokens:
         index = self.pos + ahead
         return self.values[index] if index < len(self.values) else None
 
-    def offset(self) -> int:
-        return self.pos
 
     def take(self) -> str:
         if self.pos >= len(self.values):
@@ -249,13 +247,13 @@ class _Parser:
             if word in _DECLARATIONS:
                 self._declaration(module)
             elif word == "assign":
-                offset = tk.offset()
+                index = tk.pos
                 tk.take()
                 lhs = self._expression()
                 tk.expect("=")
                 rhs = self._expression()
                 tk.expect(";")
-                module.assigns.append((lhs, rhs, offset))
+                module.assigns.append((lhs, rhs, index))
             elif word in ("parameter", "localparam", "defparam", "genvar"):
                 while tk.take() != ";":
                     pass
@@ -341,7 +339,7 @@ class _Parser:
 
     def _instance(self, module: _Module) -> None:
         tk = self.tokens
-        offset = tk.offset()
+        index = tk.pos
         cell = tk.identifier()
         if tk.peek() == "#":
             tk.take()
@@ -385,7 +383,7 @@ class _Parser:
                 tk.take()
         tk.expect(")")
         tk.expect(";")
-        module.instances.append((cell, name, pins, offset))
+        module.instances.append((cell, name, pins, index))
 
 
 class _Flattener:
@@ -420,8 +418,8 @@ class _Flattener:
             self.names[ra].extend(self.names[rb])
             self.names[rb] = []
 
-    def _fail(self, offset: int, message: str):
-        raise NetlistError(f"{self.tokens.path}:{self.tokens.line(offset)}: {message}")
+    def _fail(self, index: int, message: str):
+        raise NetlistError(f"{self.tokens.path}:{self.tokens.line(index)}: {message}")
 
     def elaborate(self, module: _Module, prefix: str,
                   bindings: dict[str, list] | None, depth: int = 0) -> dict[str, dict[int, int]]:
@@ -440,8 +438,17 @@ class _Flattener:
                               for i in indices}
             return nets[name]
 
-        def resolve(parts: list, offset: int) -> list:
-            """MSB-first list of node ids or constant characters."""
+        def resolve(parts: list, index: int) -> list:
+            """MSB-first list of node ids or constant characters (``index``: the statement's
+            token, for errors)."""
+            if len(parts) == 1 and parts[0][0] == "net":
+                # One whole net or one bit of a vector: almost every pin of a mapped netlist.
+                _, name, msb, lsb = parts[0]
+                bits = nets[name] if name in nets else bits_of(name)
+                if msb is None:
+                    return list(bits.values())
+                if msb == lsb and msb in bits and module.ranges.get(name) is not None:
+                    return [bits[msb]]
             out = []
             for part in parts:
                 if part[0] == "const":
@@ -454,11 +461,11 @@ class _Flattener:
                     out.extend(bits.values())   # declaration order is MSB first
                 else:
                     if rng is None and (msb, lsb) != (0, 0):
-                        self._fail(offset, f"bit select {name}[{msb}] of a scalar net")
+                        self._fail(index, f"bit select {name}[{msb}] of a scalar net")
                     step = -1 if msb >= lsb else 1
                     for i in range(msb, lsb + step, step):
                         if i not in bits:
-                            self._fail(offset, f"{name}[{i}] is outside the declared range")
+                            self._fail(index, f"{name}[{i}] is outside the declared range")
                         out.append(bits[i])
             return out
 
@@ -471,23 +478,10 @@ class _Flattener:
                     continue
                 formal = [bits_of(port)[i] for i in bits_of(port)]
                 self._connect(formal, actual)
-        for lhs, rhs, offset in module.assigns:
-            self._connect(resolve(lhs, offset), resolve(rhs, offset))
-        ranges = module.ranges
-        for cell, name, pins, offset in module.instances:
-            resolved = {}
-            for pin, expr in pins.items():
-                # One whole net or one bit of a vector: almost every pin of a mapped netlist.
-                if len(expr) == 1 and expr[0][0] == "net":
-                    _, net, msb, lsb = expr[0]
-                    bits = nets[net] if net in nets else bits_of(net)
-                    if msb is None:
-                        resolved[pin] = list(bits.values())
-                        continue
-                    if msb == lsb and msb in bits and ranges.get(net) is not None:
-                        resolved[pin] = [bits[msb]]
-                        continue
-                resolved[pin] = resolve(expr, offset)
+        for lhs, rhs, index in module.assigns:
+            self._connect(resolve(lhs, index), resolve(rhs, index))
+        for cell, name, pins, index in module.instances:
+            resolved = {pin: resolve(expr, index) for pin, expr in pins.items()}
             if cell in self.modules:
                 self.elaborate(self.modules[cell], f"{prefix}{name}/", resolved, depth + 1)
             else:

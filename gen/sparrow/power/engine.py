@@ -10,8 +10,8 @@ buffers and gates), Sequential (has ``ff``/``latch``), else Combinational.
 
 from __future__ import annotations
 
-from functools import cached_property
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -52,10 +52,8 @@ def compute_power(netlist: Path | str, liberty: Library | Path | str | Sequence[
         raise SparrowError("give exactly one activity source: vcd=... or activity=...")
     if window_ns is not None and vcd is None:
         raise SparrowError("window_ns applies to a VCD; an Activity already has its window")
-    with paused_gc():
-        prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
-                                clock_period_ns=clock_period_ns,
-                                propagated_clock=propagated_clock)
+    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
     read_s = 0.0
     if vcd is not None:
         mark = time.perf_counter()
@@ -74,11 +72,9 @@ def compute_powers(netlist: Path | str, liberty: Library | Path | str | Sequence
     """The power of one netlist under several activities (the inference window and the idle
     window, say), as :func:`compute_power` gives each: the liberty, the linked netlist and
     the slews are computed once. Each report's timings carry that shared part."""
-    with paused_gc():
-        prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
-                                clock_period_ns=clock_period_ns,
-                                propagated_clock=propagated_clock)
-        return [prepared.report(activity) for activity in activities]
+    prepared = _Prepared.of(netlist, liberty, top, clock_port=clock_port,
+                            clock_period_ns=clock_period_ns, propagated_clock=propagated_clock)
+    return [prepared.report(activity) for activity in activities]
 
 
 class _Prepared:
@@ -89,7 +85,9 @@ class _Prepared:
         self.netlist, self.library, self.design, self.slews = netlist, library, design, slews
         self.period_s, self.timings, self.started = period_s, timings, started
 
+    # Linking and reporting allocate millions of small acyclic objects: see paused_gc.
     @classmethod
+    @paused_gc()
     def of(cls, netlist, liberty, top, *, clock_port, clock_period_ns,
            propagated_clock) -> "_Prepared":
         timings: dict[str, float] = {}
@@ -119,6 +117,7 @@ class _Prepared:
     def fanout(self) -> list[list[int]]:
         return _fanout(self.design)
 
+    @paused_gc()
     def report(self, activity: Activity | Vectorless, *, read_s: float = 0.0) -> PowerReport:
         """The report under ``activity``; ``read_s``: time spent reading it (s), counted in
         the activity timing."""

@@ -67,6 +67,22 @@ class Block:
     per: int = 1
 
 
+def rom_verilog(seed: int = 1) -> str:
+    """A 256 x 8-bit ROM of random signed weights, registered address and data."""
+    rng = random.Random(seed)
+    rows = "\n".join(f"      8'd{a}: data <= 8'h{rng.randrange(256):02x};" for a in range(256))
+    return f"""
+module rom (input clk, input [7:0] addr, output reg [7:0] data);
+  reg [7:0] a;
+  always @(posedge clk) begin
+    a <= addr;
+    case (a)
+{rows}
+    endcase
+  end
+endmodule"""
+
+
 BLOCKS = (
     Block("acc", """
 module acc (input clk, input signed [7:0] w, output reg signed [23:0] acc);
@@ -85,7 +101,7 @@ module sub (input clk, input signed [23:0] v, input signed [23:0] theta,
             output reg signed [23:0] d);
   always @(posedge clk) d <= v - theta;
 endmodule""", {"v": 24, "theta": 24}),
-    Block("rom", "", {"addr": 8}, per=8),             # its table is drawn in rom_verilog()
+    Block("rom", rom_verilog(), {"addr": 8}, per=8),
     Block("dense", """
 module dense (input clk, input [31:0] d, output reg [31:0] q);
   always @(posedge clk) q <= d;
@@ -95,22 +111,6 @@ module sparse (input clk, input [10:0] event_in, output reg [10:0] event_out);
   always @(posedge clk) event_out <= event_in;
 endmodule""", {"event_in": 11}),
 )
-
-
-def rom_verilog(seed: int = 1) -> str:
-    """A 256 x 8-bit ROM of random signed weights, registered address and data."""
-    rng = random.Random(seed)
-    rows = "\n".join(f"      8'd{a}: data <= 8'h{rng.randrange(256):02x};" for a in range(256))
-    return f"""
-module rom (input clk, input [7:0] addr, output reg [7:0] data);
-  reg [7:0] a;
-  always @(posedge clk) begin
-    a <= addr;
-    case (a)
-{rows}
-    endcase
-  end
-endmodule"""
 
 
 def _testbench(block: Block, operations: int, period_ns: float,
@@ -165,7 +165,7 @@ def characterize_block(block: Block, library: str, out_dir: Path, *, operations:
     lib = get_library(library)
     out_dir.mkdir(parents=True, exist_ok=True)
     source = out_dir / f"{block.name}.v"
-    source.write_text(block.verilog or rom_verilog())
+    source.write_text(block.verilog)
     syn = run_synthesis([source], block.name, lib, out_dir / "synthesis",
                         clock_period_ns=clock_period_ns)
     repaired = repair_netlist(syn.netlist, block.name, lib, out_dir / "repair",

@@ -153,6 +153,7 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
     params = characterized_params(blocks, calibrated,
                                   name=f"{spec.options.library}-characterized")
     totals = {id(r): estimate_point(r.point, params).total for r in rows}
+    errors = variant_errors(rows, lambda r: totals[id(r)])
     models = {t: model_break_even_at(sweep, t, params) for t in ts}
     section = [
         Heading(2, "Bottom-up: constants from characterized blocks"),
@@ -174,11 +175,12 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
         Table(["variant", "points", "fitted: mean |error|", "fitted: worst",
                "characterized: mean |error|", "characterized: worst"],
               [a + b[2:] for a, b in zip(variant_errors(rows, lambda r: r.calibrated.total),
-                                         variant_errors(rows, lambda r: totals[id(r)]))]),
+                                         errors)]),
     ]
     data = {"blocks": {k: v.__dict__ for k, v in blocks.items()},
             "model_break_even": {str(t): models[t] for t in ts},
-            "points": {r.point.point.name: totals[id(r)] for r in rows}}
+            "points": {r.point.point.name: totals[id(r)] for r in rows},
+            "variant_errors": errors}
     return section, data, params
 
 
