@@ -7,11 +7,14 @@ memory style x zero skipping.
     .venv/bin/python bench/energy.py --library sky130hd    # the same on sky130hd
     .venv/bin/python bench/energy.py --space               # lanes x memory x zero skipping
     .venv/bin/python bench/energy.py --beats 8 --out runs/energy
+    .venv/bin/python bench/energy.py --space --collect      # tables and plot of finished runs
     .venv/bin/python bench/energy.py --model examples/ecg/ecg_rr_ds1.toml --configs p8-latch-skip
                                                            # the RR model (aux input), DS2 beats
 
 Every run is a full `sparrow flow` in its own folder under --out (kept, so a re-run reuses
-unchanged steps); the figures are read from each run's metrics.json. Printed: energy per
+unchanged steps; --collect reads finished runs without running anything, for example runs
+made in parallel by several invocations with --configs); the figures are read from each run's
+metrics.json. Printed: energy per
 inference (nJ), its split by block, cycles, area, cells, leakage, idle power (clock running,
 gates closed), average power at 72 beats/min with the clock running and with it stopped
 between beats, fmax, sign-off; ratios against the first configuration of the same run. Written:
@@ -68,10 +71,24 @@ MICRO = Config(8, "latch", True)            # the lowest average power at 72 bea
 LOW_ENERGY = Config(16, "latch", True)      # the lowest energy per inference (more leakage)
 
 
+def run_dir_of(config: Config, library: str, out: Path, model: Path) -> Path:
+    # The reference model's runs keep plain configuration names (earlier runs are reused).
+    return out / library / (config.name if model.resolve() == ECG
+                            else f"{model.stem}-{config.name}")
+
+
+def collected(config: Config, library: str, out: Path, model: Path) -> dict:
+    """The metrics of a finished run (``--collect``)."""
+    path = run_dir_of(config, library, out, model) / "metrics.json"
+    if not path.is_file():
+        sys.exit(f"bench/energy.py: {path} is missing: run {config.name} first (without "
+                 "--collect)")
+    return json.loads(path.read_text())["metrics"]
+
+
 def measure(config: Config, library: str, out: Path, model: Path, x, aux,
             described: str) -> dict:
-    # The reference model's runs keep plain configuration names (earlier runs are reused).
-    run_dir = out / library / (config.name if model.resolve() == ECG else f"{model.stem}-{config.name}")
+    run_dir = run_dir_of(config, library, out, model)
     options = FlowOptions(lanes=config.lanes, library=library, zero_skip=config.zero_skip,
                           memory_style=config.memory)
     t0 = time.perf_counter()
@@ -98,6 +115,7 @@ def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
     base = rows[0][1]
     # avg: at 72 beats/min with the clock running between beats (the measured idle power);
     # stop: the same with the clock stopped between beats (leakage only).
+    # cycles: mean per inference over the beats (hardware counters).
     head = (f"{'configuration':<22}{'nJ/inf':>9}{'ratio':>7}{'cycles':>8}{'area mm2':>10}"
             f"{'cells':>8}{'leak uW':>9}{'idle uW':>9}{'avg uW':>8}{'stop uW':>9}"
             f"{'fmax MHz':>10}{'sign-off':>10}")
@@ -106,7 +124,7 @@ def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
         lines.append(
             f"{c.name:<22}{m['inference__energy'] * 1e9:>9.1f}"
             f"{m['inference__energy'] / base['inference__energy']:>7.2f}"
-            f"{m['inference__cycles']:>8}{m['design__instance__area'] / 1e6:>10.3f}"
+            f"{m['inference__cycles__mean']:>8.0f}{m['design__instance__area'] / 1e6:>10.3f}"
             f"{m['design__instance__count']:>8}{m['power__leakage__total'] * 1e6:>9.2f}"
             f"{m['power__idle__total'] * 1e6:>9.2f}{m['power__average'] * 1e6:>8.2f}"
             f"{m['power__average__clock_stopped'] * 1e6:>9.2f}"
@@ -115,26 +133,37 @@ def summary_table(rows: list[tuple[Config, dict]]) -> list[str]:
     return lines
 
 
-def plot(rows: list[tuple[Config, dict]], path: Path) -> None:
+PANELS = (("inference__energy", 1e9, "energy per inference (nJ)", True),
+          ("inference__cycles__mean", 1, "cycles per inference (mean)", True),
+          ("design__instance__area", 1e-6, "cell area (mm²)", False),
+          ("timing__fmax", 1, "fmax (MHz)", False))
+"""The design-space plot's panels: metric, scale to the unit, label, log scale."""
+
+
+def plot(rows: list[tuple[Config, dict]], library: str, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for memory in sorted({c.memory for c, _ in rows}):
-        for skip in (False, True):
-            pts = sorted((c.lanes, m["inference__energy"] * 1e9) for c, m in rows
-                         if c.memory == memory and c.zero_skip == skip)
-            if pts:
-                ax.plot(*zip(*pts), marker="o",
-                        label=f"{memory}, {'zero skipping' if skip else 'dense'}")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("PE lanes")
-    ax.set_ylabel("energy per inference (nJ)")
-    ax.set_title("ECG core, OSU 0.18 µm, 4 MHz, repaired netlist (measured)")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for ax, (metric, scale, label, log) in zip(axes.flat, PANELS):
+        for memory in sorted({c.memory for c, _ in rows}):
+            for skip in (False, True):
+                pts = sorted((c.lanes, m[metric] * scale) for c, m in rows
+                             if c.memory == memory and c.zero_skip == skip and metric in m)
+                if pts:
+                    ax.plot(*zip(*pts), marker="o", ls="-" if skip else "--",
+                            label=f"{memory}, {'zero skipping' if skip else 'dense'}")
+        ax.set_xscale("log", base=2)
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("PE lanes")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3, which="both")
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"ECG core on {library}, 4 MHz: repaired, signed-off netlists, gate-level "
+                 "activity of MIT-BIH beats (measured)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
@@ -151,6 +180,8 @@ def main() -> int:
     p.add_argument("--configs", type=parse_configs, metavar="NAME,...",
                    help="configurations by name instead, e.g. p8-latch-skip,p4-flop-dense")
     p.add_argument("--out", default="runs/energy", help="run folders (kept; default %(default)s)")
+    p.add_argument("--collect", action="store_true",
+                   help="read the finished runs of the configurations under --out, run nothing")
     args = p.parse_args()
     out = Path(args.out)
     x, aux, described = flow_beats(load_model(args.model), args.beats)
@@ -159,6 +190,9 @@ def main() -> int:
         for lanes in (1, 2, 4, 8)])
     rows = []
     for config in configs:
+        if args.collect:
+            rows.append((config, collected(config, args.library, out, args.model)))
+            continue
         print(f"[{len(rows) + 1}/{len(configs)}] {config.name} on {args.library} ...",
               file=sys.stderr, flush=True)
         rows.append((config, measure(config, args.library, out, args.model, x, aux,
@@ -173,7 +207,7 @@ def main() -> int:
     atomic_write_text(out / f"energy_{args.model.stem}_{args.library}.json",
                       json.dumps(doc, indent=1) + "\n")
     if args.space:
-        plot(rows, out / f"energy_space_{args.library}.png")
+        plot(rows, args.library, out / f"energy_space_{args.library}.png")
         print(f"\nplot: {out / f'energy_space_{args.library}.png'}")
     return 0
 

@@ -4,14 +4,16 @@ energies through the model's own formulas."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flow_helpers import vcd_toggles
 from sparrow.estimate.params import PAPER_22NM
-from sparrow.study.characterize import (BLOCKS, MAC_BITS, PJ, BlockEnergy, characterize_block,
-                                        characterized_params)
+from sparrow.study.characterize import (MAC_BITS, PJ, BlockEnergy, characterization_blocks,
+                                        characterize_block, characterized_params)
 
-BY_NAME = {b.name: b for b in BLOCKS}
+BY_NAME = {b.name: b for b in characterization_blocks(lanes=8)}
 
 
 def test_the_window_holds_exactly_the_operations(tmp_path):
@@ -47,7 +49,34 @@ def test_constants_reproduce_the_block_energies():
     assert (params.e_acc, params.e_cmp, params.e_sub) == pytest.approx((7.5, 3.8, 16.3))
     assert (params.e_weight_bit, params.e_dense_hop, params.e_sparse_hop) == \
         pytest.approx((3.9, 0.48, 4.9))
-    for kept in ("e_state_synapse", "e_fixed", "k_hop", "qnn_sparsity"):
+    for kept in ("e_state_synapse", "e_state_step", "e_fixed", "e_cycle", "k_hop",
+                 "qnn_sparsity"):
         assert getattr(params, kept) == getattr(PAPER_22NM, kept)
         assert params.sources[kept] == PAPER_22NM.sources[kept]
     assert "characterized: block mac" in params.sources["mac_scale"]
+
+
+def test_the_rom_is_read_word_after_word(tmp_path):
+    """The weight ROM block is read as the controller walks a layer: the address counts up by
+    one per operation (its lowest bit toggles every cycle, its highest far less), and the
+    per-bit energy divides by the whole word (P lanes x 8 bits)."""
+    operations = 40
+    rom = characterization_blocks(lanes=2)[[b.name for b in BY_NAME.values()].index("rom")]
+    assert rom.counters == ("addr",) and rom.per == 16
+    result = characterize_block(rom, "osu018", tmp_path, operations=operations)
+    addresses = _bus_values(tmp_path / "sim" / "activity.vcd", "addr")
+    assert len(addresses) >= operations
+    assert all((b - a) % 256 == 1 for a, b in zip(addresses, addresses[1:]))
+    assert 0 < result.energy_j < 10 * PJ
+
+
+def _bus_values(vcd: Path, name: str) -> list[int]:
+    """The successive values of the testbench's bus ``name`` in a VCD."""
+    code, values = None, []
+    for line in vcd.read_text().splitlines():
+        parts = line.split()
+        if parts[:1] == ["$var"] and parts[4] == name:
+            code = parts[3]
+        elif code and line.startswith("b") and parts[1] == code and "x" not in parts[0]:
+            values.append(int(parts[0][1:], 2))
+    return values

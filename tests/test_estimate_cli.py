@@ -11,12 +11,14 @@ import pytest
 
 from sparrow.cli import main
 from sparrow.estimate.params import PAPER_22NM, UNITS, ParamsError, load_params
+from sparrow.hw.plan import plan_core
+from sparrow.model import load_model
 
 ECG = Path(__file__).resolve().parents[1] / "examples" / "ecg" / "ecg.toml"
 
 
-def _params_toml(constants: dict) -> str:
-    lines = ['format = 1', 'name = "measured-test"']
+def _params_toml(constants: dict, version: int = 2) -> str:
+    lines = [f'format = {version}', 'name = "measured-test"']
     for key, entry in constants.items():
         lines.append(f"[constants.{key}]")
         lines.extend(f"{k} = {json.dumps(v)}" for k, v in entry.items())
@@ -66,6 +68,36 @@ def test_energy_with_calibrated_params(capsys, tmp_path):
     analytical = [e for e in doc["estimates"] if e["estimator"] == "analytical"]
     assert all(e["total_j"]["fixed"] == pytest.approx(1e-9) for e in analytical)
     assert doc["params"]["name"] == "measured-test"
+
+
+def test_per_cycle_term_counts_the_cores_cycles(capsys, tmp_path):
+    """e_cycle x the cycles of each twin's core: the qnn core's dense schedule is the plan's
+    cycle bound whatever the data; skipping zeros takes fewer cycles, stepping T times more."""
+    path = tmp_path / "p.toml"
+    path.write_text(_params_toml(_full_constants(
+        e_cycle={"value": 2.0, "unit": "pJ/cycle", "source": "clock run"})))
+    assert main(["energy", str(ECG), "--random", "2", "--json", "--params", str(path),
+                 "--lanes", "4"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    twins = {e["twin"]: e for e in doc["estimates"] if e["estimator"] == "analytical"}
+    dense = plan_core(load_model(ECG), lanes=4, zero_skip=False).cycles_per_inference
+    assert twins["qnn"]["cycles"] == dense and doc["lanes"] == 4
+    assert twins["ssf"]["cycles"] < dense < twins["if"]["cycles"]
+    for e in twins.values():
+        assert e["fixed_j"]["fixed"] == pytest.approx(2.0e-12 * e["cycles"])
+
+
+def test_format_1_params_have_no_per_cycle_or_per_step_term(tmp_path):
+    path = tmp_path / "old.toml"
+    added = ("e_state_step", "e_cycle")
+    old = {k: v for k, v in _full_constants().items() if k not in added}
+    path.write_text(_params_toml(old, version=1))
+    params = load_params(path)
+    for k in added:
+        assert getattr(params, k) == 0 and "format 1" in params.sources[k]
+    path.write_text(_params_toml(_full_constants(), version=1))
+    with pytest.raises(ParamsError, match="unknown constant.*e_cycle, e_state_step"):
+        load_params(path)
 
 
 @pytest.mark.parametrize("constants, message", [

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sparrow.estimate.cycles import twin_cycles
 from sparrow.estimate.params import PAPER_22NM, load_params
 from sparrow.estimate.terms import TERM_NAMES, EnergyTerms
 from sparrow.estimate.workload import model_work
@@ -30,7 +31,7 @@ TINY = REPO / "examples" / "tiny" / "tiny.toml"
 
 def _point(variant, t, scale, rate, energy, works=()):
     return MeasuredPoint(SweepPoint(variant, t, scale), rate, energy,
-                         EnergyTerms(fixed=energy), 100, True, tuple(works))
+                         EnergyTerms(fixed=energy), 100, True, tuple(works), {})
 
 
 def _sweep(points, variants=("if", "qnn")):
@@ -78,11 +79,14 @@ def test_block_energies_sum_into_terms_and_unknown_blocks_are_refused():
 def test_calibration_recovers_a_model_with_known_constants():
     """Points whose 'measured' terms the analytical model produced with known constants (an
     event-driven if twin, as Sparrow's is: sparse movement cheaper than dense): the fit
-    reproduces every point, including points at a T it did not see."""
+    reproduces every point, including points at a T it did not see. The per-cycle term
+    counts each twin's cycles (the schedule of a 4-lane core) and the per-step membrane term
+    grows with T: the other terms cannot stand in for either."""
     base = load_model(TINY)
     x = np.random.default_rng(1).integers(-128, 128, size=(4, 1, 16))
     truth = replace(PAPER_22NM, k_hop=1.0, qnn_sparsity=0.0,
-                    **dict(zip(FITTED, (3.0, 0.4, 8.0, 20.0, 0.3, 9.0, 25.0, 300.0, 9000.0))))
+                    **dict(zip(FITTED, (3.0, 0.4, 8.0, 20.0, 0.3, 9.0, 25.0, 300.0, 40.0,
+                                        9000.0, 60.0))))
     points = []
     for variant in ("ssf", "qnn", "if"):
         for t in (3, 5, 10):
@@ -90,9 +94,10 @@ def test_calibration_recovers_a_model_with_known_constants():
                 model = point_model(base, SweepPoint(variant, t, scale))
                 golden = run(model, x)
                 works = tuple(model_work(model, golden))
+                cycles = twin_cycles(model, x, golden, lanes=4)
                 p = MeasuredPoint(SweepPoint(variant, t, scale),
                                   float(np.mean(golden.spike_rate)), 0.0, EnergyTerms(), 0,
-                                  True, works)
+                                  True, works, cycles)
                 terms = estimate_point(p, truth)
                 points.append(replace(p, energy=terms.total, terms=terms))
     fit = calibrate([p for p in points if p.point.timesteps != 10], name="synthetic",

@@ -18,6 +18,7 @@ import pytest
 from sparrow.errors import SparrowError
 from sparrow.flow import FlowOptions
 from sparrow.model import load_model, run
+from sparrow.study.measured import load_sweep
 from sparrow.study.sweep import SweepPoint, SweepSpec, point_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,3 +132,8 @@ def _check_study(out: Path, stdout: str, by: dict) -> None:
     assert all(b["energy_j"] > 0 and b["library"] == "osu018" for b in blocks.values())
     assert set(study["characterized"]["points"]) == set(by)
     assert "characterized model, ssf: 2 points" in stdout
+    # The per-cycle term counts the cycles the core's counter counted, inference by inference.
+    for p in load_sweep(out).points:
+        metrics = json.loads((out / "points" / p.point.name / "run" / "metrics.json")
+                             .read_text())["metrics"]
+        assert p.twin_cycles[p.point.variant].measured == metrics["inference__cycles__mean"]

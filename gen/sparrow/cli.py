@@ -257,7 +257,7 @@ def _print_study(folder: Path, fit_timesteps: set[int] | None, *, characterize: 
     if characterize:
         options = sweep.spec.options
         blocks = run_characterization(options.library, folder / "study" / "characterization",
-                                      clock_period_ns=options.clock_period_ns,
+                                      lanes=options.lanes, clock_period_ns=options.clock_period_ns,
                                       progress=lambda line: print(line, flush=True))
     result = write_study(sweep, folder / "study", fit_timesteps, blocks)
     for b in result["breaks"]:

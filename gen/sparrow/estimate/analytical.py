@@ -16,7 +16,7 @@ SNN, event-driven (sparse) dataflow::
     compute      = e_acc D + [fires] (e_cmp T N + e_sub spikes_out)
     weight_reads = e_weight_bit w D
     movement     = e_sparse_hop k_hop D                 (each spike to each target, k_hop hops)
-    neuron_state = [T > 1] e_state_synapse S
+    neuron_state = [T > 1] e_state_synapse S + e_state_step T N
 
 SNN, dense dataflow (spike bit-maps, all weights read every timestep), taken instead when
 cheaper, which happens at high spike rates::
@@ -56,6 +56,10 @@ e_sparse_hop = 3.0 pJ/spike/hop and e_dense_hop = 0.25 pJ/bit/hop are taken as p
 * ``mac_scale`` (1.09) and ``qnn_sparsity`` (0.265): the T = 2 pair (10.4 % with 4-bit vs
   12.3 % with 8-bit weights) and T = 1 (29.7 %) fix how the QNN's MAC grows with b x w and
   which share of products the paper's QNN skips.
+* ``e_state_step`` (membrane read-modify-write per neuron per timestep) and ``e_cycle`` (per
+  clock cycle of the core, :mod:`sparrow.estimate.cycles`) are not in the paper's model (0
+  in its set); measured cores need them: a per-timestep core keeps its membranes in a memory
+  it reads and writes every step, and its clock and controller run for every cycle.
 * The dense-dataflow switch is "whichever of sparse and dense is cheaper for the layer";
   at the published points the sparse dataflow wins, so they do not pin it.
 
@@ -87,7 +91,8 @@ def snn_energy(work: LayerWork, timesteps: int, p: EnergyParams) -> EnergyTerms:
     d = work.spike_deliveries
     neuron = p.e_cmp * timesteps * work.neurons + p.e_sub * work.output_spikes
     compute = p.e_acc * d + (neuron if work.fires else 0.0)
-    state = p.e_state_synapse * work.synapses if timesteps > 1 else 0.0
+    state = (p.e_state_synapse * work.synapses if timesteps > 1 else 0.0) + \
+        p.e_state_step * timesteps * work.neurons
     sparse = EnergyTerms(compute=compute,
                          weight_reads=p.e_weight_bit * work.weight_bits * d,
                          movement=p.e_sparse_hop * p.k_hop * d,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from .. import defaults
 from ..errors import SparrowError
 
 
@@ -25,7 +26,8 @@ def cmd_energy(args) -> int:
     else:
         x = random_inputs(model, args.random, args.seed)
         aux = random_aux_inputs(model, args.random, args.seed)
-    estimate = estimate_model(model, x, params, aux=aux, timesteps=args.timesteps)
+    estimate = estimate_model(model, x, params, aux=aux, timesteps=args.timesteps,
+                              lanes=args.lanes)
     if args.report:
         from .report import write_report
         path = write_report(estimate, args.report)
@@ -48,6 +50,19 @@ def _timesteps(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _lanes(text: str) -> int:
+    from ..hw.plan import Limits
+    top = Limits().max_lanes
+    try:
+        lanes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer number of lanes, got "
+                                         f"{text!r}") from None
+    if not 1 <= lanes <= top:
+        raise argparse.ArgumentTypeError(f"lanes must be in 1..{top}, got {lanes}")
+    return lanes
+
+
 def register_cli(subparsers) -> argparse.ArgumentParser:
     """Add ``energy`` to ``subparsers`` (what ``ArgumentParser.add_subparsers()`` returns)."""
     p = subparsers.add_parser(
@@ -67,6 +82,9 @@ def register_cli(subparsers) -> argparse.ArgumentParser:
                    "sparrow.estimate.params) or a built-in set name (default paper-22nm)")
     p.add_argument("--timesteps", type=_timesteps, metavar="T", help="estimate at this T "
                    "(1..255) keeping the measured spike rates (default: the model's T)")
+    p.add_argument("--lanes", type=_lanes, default=defaults.LANES, metavar="P",
+                   help="PE lanes of the cores whose cycles the per-cycle term counts "
+                   "(default %(default)s)")
     p.add_argument("--json", action="store_true", help="print everything as JSON")
     p.add_argument("--report", metavar="DIR", help="write energy.md/.html/.json and plots")
     p.set_defaults(func=cmd_energy)

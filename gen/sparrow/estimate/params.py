@@ -10,11 +10,11 @@ Two kinds of parameter set:
 
 Parameters file format (TOML; JSON with the same structure is accepted)::
 
-    format = 1
+    format = 2
     name = "osu018-measured"          # [A-Za-z0-9_.-]+, shown in reports
     description = "..."               # optional
 
-    [constants.e_acc]                 # one table per constant, all eleven required
+    [constants.e_acc]                 # one table per constant, all thirteen required
     value = 0.81
     unit = "pJ"                       # must be the unit listed below
     source = "16-bit ripple adder, OSU 0.18 um TT 1.8 V, gate-level run 2026-11-30"
@@ -34,11 +34,19 @@ Constants (unit; meaning):
                                         no network)
 ``e_state_synapse``   pJ/synapse        neuron-state upkeep of a multi-timestep (T > 1)
                                         SNN, per synapse and inference
+``e_state_step``      pJ/neuron/step    a per-timestep SNN's membrane read-modify-write,
+                                        per neuron and timestep (0 in the paper's model)
 ``qnn_sparsity``      1                 fraction of zero QNN activations that the paper's
                                         generic QNN skips (gamma); Sparrow's twins use their
                                         own (measured) zero fractions instead
 ``e_fixed``           pJ/inference      leakage and ungated clock over one inference window
+``e_cycle``           pJ/cycle          what a core pays per clock cycle of an inference
+                                        whatever the data: clock network, controller,
+                                        pipeline registers (0 in the paper's model)
 ====================  ================  ==================================================
+
+A format 1 file (written before ``e_state_step`` and ``e_cycle`` existed) is read with both
+at 0.
 
 Errors (:class:`ParamsError`) name the file, the constant and the reason; a file is never
 half-applied.
@@ -72,12 +80,16 @@ UNITS = {
     "e_dense_hop": "pJ/bit/hop",
     "k_hop": "hops",
     "e_state_synapse": "pJ/synapse",
+    "e_state_step": "pJ/neuron/step",
     "qnn_sparsity": "1",
     "e_fixed": "pJ/inference",
+    "e_cycle": "pJ/cycle",
 }
 """The unit each constant must be given in."""
 
-PARAMS_FORMAT = 1
+PARAMS_FORMAT = 2
+_FIRST_FORMAT = 1
+_ADDED_IN_2 = ("e_state_step", "e_cycle")      # absent from format 1 files: read as 0
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TOP_KEYS = {"format", "name", "description", "constants"}
 _CONSTANT_KEYS = {"value", "unit", "source"}
@@ -97,8 +109,10 @@ class EnergyParams:
     e_dense_hop: float
     k_hop: float
     e_state_synapse: float
+    e_state_step: float
     qnn_sparsity: float
     e_fixed: float
+    e_cycle: float
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -152,14 +166,18 @@ PAPER_22NM = EnergyParams(
     e_sparse_hop=3.0, e_dense_hop=0.25,
     k_hop=0.21,
     e_state_synapse=0.039,
+    e_state_step=0.0,
     qnn_sparsity=0.265,
     e_fixed=0.0,
+    e_cycle=0.0,
     sources={
         "e_acc": _PAPER, "e_cmp": _PAPER, "e_sub": _PAPER,
         "e_sparse_hop": _PAPER, "e_dense_hop": _PAPER,
         "mac_scale": _INFERRED, "e_weight_bit": _INFERRED, "k_hop": _INFERRED,
         "e_state_synapse": _INFERRED, "qnn_sparsity": _INFERRED,
         "e_fixed": "not modelled by the paper (0)",
+        "e_cycle": "not modelled by the paper (0)",
+        "e_state_step": "not modelled by the paper (0)",
     },
 )
 """The paper's 22 nm constants plus the inferred ones (values in :data:`UNITS`)."""
@@ -197,25 +215,29 @@ def params_from_dict(data: Any) -> EnergyParams:
     if unknown:
         raise ParamsError(f"unknown key(s) {', '.join(unknown)} (allowed: "
                           f"{', '.join(sorted(_TOP_KEYS))})")
-    if data.get("format") != PARAMS_FORMAT:
-        raise ParamsError(f"format: expected {PARAMS_FORMAT}, got {data.get('format')!r}")
+    version = data.get("format")
+    if version not in (PARAMS_FORMAT, _FIRST_FORMAT) or isinstance(version, bool):
+        raise ParamsError(f"format: expected {PARAMS_FORMAT} (or {_FIRST_FORMAT}, without "
+                          f"{' and '.join(_ADDED_IN_2)}), got {version!r}")
+    required = {k: u for k, u in UNITS.items()
+                if version == PARAMS_FORMAT or k not in _ADDED_IN_2}
     name = data.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ParamsError(f"name: expected 1-64 characters of A-Z a-z 0-9 _ . -, got {name!r}")
     constants = data.get("constants")
     if not isinstance(constants, dict):
         raise ParamsError("constants: expected a table with one entry per constant")
-    unknown = sorted(set(constants) - set(UNITS))
+    unknown = sorted(set(constants) - set(required))
     if unknown:
-        raise ParamsError(f"constants: unknown constant(s) {', '.join(unknown)} (known: "
-                          f"{', '.join(UNITS)})")
-    missing = [k for k in UNITS if k not in constants]
+        raise ParamsError(f"constants: unknown constant(s) {', '.join(unknown)} (known in "
+                          f"format {version}: {', '.join(required)})")
+    missing = [k for k in required if k not in constants]
     if missing:
         raise ParamsError(f"constants: missing {', '.join(missing)} (every constant needs a "
                           "value, unit and source)")
-    values: dict[str, float] = {}
-    sources: dict[str, str] = {}
-    for key, unit in UNITS.items():
+    values: dict[str, float] = dict.fromkeys(_ADDED_IN_2, 0.0)
+    sources = dict.fromkeys(_ADDED_IN_2, f"format {version} file: not in that format (0)")
+    for key, unit in required.items():
         entry = constants[key]
         where = f"constants.{key}"
         if not isinstance(entry, dict):

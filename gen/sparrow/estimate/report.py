@@ -52,7 +52,8 @@ def plot_energy_vs_timesteps(e: ModelEstimate) -> bytes:
     for ax, est in zip(axes, ESTIMATORS):
         for twin in TWINS:
             ys = [estimate_twin(works_at_timesteps(list(e.works), e.timesteps, int(t)), twin,
-                                est, int(t), e.params).total.total for t in ts]
+                                est, int(t), e.params, e.cycles_at(twin, int(t))).total.total
+                  for t in ts]
             ax.plot(ts, ys, marker=".", color=COLOURS[twin], label=twin)
         ax.axvline(e.timesteps, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log", base=2)
@@ -75,7 +76,8 @@ def plot_energy_vs_spike_rate(e: ModelEstimate) -> bytes:
     works = list(e.works)
     for twin in TWINS:
         ys = [twin_energy_at_rate(works, twin, "analytical", e.timesteps, e.params,
-                                  r / e.spike_rate) if e.spike_rate > 0 else np.nan
+                                  r / e.spike_rate, (e.cycles or {}).get(twin))
+              if e.spike_rate > 0 else np.nan
               for r in rates]
         ax.plot(rates * 100, ys, color=COLOURS[twin], label=twin)
     ax.axvline(e.spike_rate * 100, color="grey", ls=":", label="measured rate")

@@ -50,13 +50,15 @@ def check_timesteps(timesteps: int) -> int:
 @dataclass(frozen=True)
 class TwinEstimate:
     """One twin under one estimator: energy per inference (J) per weighted layer, plus the
-    fixed (leakage/clock) energy per inference where the estimator has one."""
+    fixed (leakage/clock) energy per inference where the estimator has one; ``cycles``: the
+    clock cycles per inference its per-cycle term counted (None: not known, term left out)."""
 
     twin: str
     estimator: str
     timesteps: int
     layers: tuple[tuple[str, EnergyTerms], ...]
     fixed: EnergyTerms = EnergyTerms()
+    cycles: float | None = None
 
     @property
     def total(self) -> EnergyTerms:
@@ -66,7 +68,7 @@ class TwinEstimate:
         return {"twin": self.twin, "estimator": self.estimator, "timesteps": self.timesteps,
                 "total_j": self.total.to_dict(),
                 "layers_j": {name: t.to_dict() for name, t in self.layers},
-                "fixed_j": self.fixed.to_dict()}
+                "fixed_j": self.fixed.to_dict(), "cycles": self.cycles}
 
 
 def _analytical(work: LayerWork, twin: str, t: int, p: EnergyParams) -> EnergyTerms:
@@ -111,8 +113,10 @@ _LAYER_ESTIMATORS = {"naive": _naive, "analytical": _analytical, "sata": _sata,
 
 
 def estimate_twin(works: list[LayerWork], twin: str, estimator: str, timesteps: int,
-                  params: EnergyParams) -> TwinEstimate:
-    """Energy of ``twin`` under ``estimator`` for the layers ``works`` at T = ``timesteps``."""
+                  params: EnergyParams, cycles: float | None = None) -> TwinEstimate:
+    """Energy of ``twin`` under ``estimator`` for the layers ``works`` at T = ``timesteps``;
+    the analytical estimator adds ``e_fixed`` and ``e_cycle`` x ``cycles`` (the twin's core's
+    cycles per inference, :mod:`.cycles`; None leaves the per-cycle term out)."""
     if twin not in TWINS:
         raise ValueError(f"unknown twin {twin!r}; one of {', '.join(TWINS)}")
     if estimator not in ESTIMATORS:
@@ -120,14 +124,19 @@ def estimate_twin(works: list[LayerWork], twin: str, estimator: str, timesteps: 
     t = check_timesteps(timesteps)
     per_layer = _LAYER_ESTIMATORS[estimator]
     layers = tuple((w.name, per_layer(w, twin, t, params)) for w in works)
-    fixed = EnergyTerms(fixed=params.e_fixed * PJ) if estimator == "analytical" else EnergyTerms()
-    return TwinEstimate(twin, estimator, t, layers, fixed)
+    fixed = EnergyTerms()
+    if estimator == "analytical":
+        per_cycle = params.e_cycle * cycles if cycles is not None else 0.0
+        fixed = EnergyTerms(fixed=(params.e_fixed + per_cycle) * PJ)
+    return TwinEstimate(twin, estimator, t, layers, fixed, cycles)
 
 
-def estimate_all(works: list[LayerWork], timesteps: int,
-                 params: EnergyParams) -> dict[tuple[str, str], TwinEstimate]:
-    """Every twin under every estimator, keyed (twin, estimator)."""
-    return {(twin, est): estimate_twin(works, twin, est, timesteps, params)
+def estimate_all(works: list[LayerWork], timesteps: int, params: EnergyParams,
+                 cycles: dict[str, float | None] | None = None
+                 ) -> dict[tuple[str, str], TwinEstimate]:
+    """Every twin under every estimator, keyed (twin, estimator); ``cycles`` per twin."""
+    cycles = cycles or {}
+    return {(twin, est): estimate_twin(works, twin, est, timesteps, params, cycles.get(twin))
             for est in ESTIMATORS for twin in TWINS}
 
 

@@ -20,16 +20,21 @@ constant            block (one operation per cycle)                             
                     x 64 / (8 x 4), the model's e_mac(b, w) solved for it
 ``e_cmp``           ``fire <= v >= theta``: a 24-bit compare, registered        pJ
 ``e_sub``           ``v <= v - theta``: a 24-bit subtract, registered           pJ
-``e_weight_bit``    a read of a 256 x 8-bit weight ROM (logic, as ``baked``     pJ/bit
-                    weights are), registered address and data, / 8
+``e_weight_bit``    a read of the core's baked weight ROM (``DecodedRom``:      pJ/bit
+                    registered one-hot select, OR trees), 256 words of P x 8
+                    bits (one word feeds the P lanes), the address walking up
+                    one word per cycle as the controller walks a layer's
+                    weights; / (P x 8)
 ``e_dense_hop``     a 32-bit register loaded with a new dense word, / 32        pJ/bit/hop
 ``e_sparse_hop``    a spike event (valid + 10-bit target address) passed one    pJ/spike/hop
                     register stage
 ==================  ==========================================================  ===========
 
-``e_state_synapse`` and ``e_fixed`` (the neuron-state upkeep per synapse and the per-inference
-clock and leakage) depend on the whole core, not on a block: :func:`characterized_params`
-takes them, with ``k_hop`` and ``qnn_sparsity``, from another set (the sweep's fit).
+``e_state_synapse``, ``e_state_step``, ``e_fixed`` and ``e_cycle`` (the neuron-state upkeep
+per synapse and per neuron and step, the per-inference leakage and the clock and control paid
+per cycle) depend on the whole core, not
+on a block: :func:`characterized_params` takes them, with ``k_hop`` and ``qnn_sparsity``, from
+another set (the study fits them to the sweep around the characterized constants).
 """
 
 from __future__ import annotations
@@ -58,32 +63,47 @@ MAC_BITS = (4, 8)          # count bits x weight bits of the characterized multi
 @dataclass(frozen=True)
 class Block:
     """A block to characterize: Verilog of module ``name`` with ports ``clk`` and the
-    operands ``inputs`` (name -> width in bits, driven with random values every cycle);
-    ``per`` divides one operation's energy (bits, for the per-bit constants)."""
+    operands ``inputs`` (name -> width in bits, driven with random values every cycle, or
+    counting up by one per cycle if named in ``counters``); ``per`` divides one operation's
+    energy (bits, for the per-bit constants)."""
 
     name: str
     verilog: str
     inputs: dict[str, int]
     per: int = 1
+    counters: tuple[str, ...] = ()
 
 
-def rom_verilog(seed: int = 1) -> str:
-    """A 256 x 8-bit ROM of random signed weights, registered address and data."""
+ROM_WORDS = 256
+WEIGHT_BITS = 8
+
+
+def rom_verilog(lanes: int, seed: int = 1) -> str:
+    """The core's baked weight ROM (:class:`sparrow.hw.rom.DecodedRom`, registered one-hot
+    select, OR trees) with 256 words of ``lanes`` random signed 8-bit weights, as module
+    ``rom`` (ports ``clk``, ``addr``, ``data``), always reading."""
+    from amaranth.back import verilog
+
+    from ..hw.rom import DecodedRom
     rng = random.Random(seed)
-    rows = "\n".join(f"      8'd{a}: data <= 8'h{rng.randrange(256):02x};" for a in range(256))
-    return f"""
-module rom (input clk, input [7:0] addr, output reg [7:0] data);
-  reg [7:0] a;
-  always @(posedge clk) begin
-    a <= addr;
-    case (a)
-{rows}
-    endcase
-  end
-endmodule"""
+    width = lanes * WEIGHT_BITS
+    rom = DecodedRom(words=[rng.getrandbits(width) for _ in range(ROM_WORDS)], width=width)
+    return verilog.convert(rom, name="rom_core") + f"""
+module rom (input clk, input [7:0] addr, output [{width - 1}:0] data);
+  rom_core core (.clk(clk), .rst(1'b0), .read__en(1'b1), .read__addr(addr),
+                 .read__data(data));
+endmodule
+"""
 
 
-BLOCKS = (
+def characterization_blocks(lanes: int) -> tuple[Block, ...]:
+    """The blocks of a core with ``lanes`` PE lanes (the weight ROM's word feeds them all)."""
+    return _ARITHMETIC + (
+        Block("rom", rom_verilog(lanes), {"addr": 8}, per=lanes * WEIGHT_BITS,
+              counters=("addr",)),) + _REGISTERS
+
+
+_ARITHMETIC = (
     Block("acc", """
 module acc (input clk, input signed [7:0] w, output reg signed [23:0] acc);
   always @(posedge clk) acc <= acc + w;
@@ -101,7 +121,8 @@ module sub (input clk, input signed [23:0] v, input signed [23:0] theta,
             output reg signed [23:0] d);
   always @(posedge clk) d <= v - theta;
 endmodule""", {"v": 24, "theta": 24}),
-    Block("rom", rom_verilog(), {"addr": 8}, per=8),
+)
+_REGISTERS = (
     Block("dense", """
 module dense (input clk, input [31:0] d, output reg [31:0] q);
   always @(posedge clk) q <= d;
@@ -120,7 +141,8 @@ def _testbench(block: Block, operations: int, period_ns: float,
     half = period_ns / 2
     decl = "\n".join(f"  reg [{w - 1}:0] {n} = 0;" for n, w in block.inputs.items())
     ports = ", ".join(f".{n}({n})" for n in ("clk", *block.inputs))
-    draw = "\n".join(f"      {n} = {{$random(seed), $random(seed)}};" for n in block.inputs)
+    draw = "\n".join(f"      {n} = {n} + 1;" if n in block.counters else
+                     f"      {n} = {{$random(seed), $random(seed)}};" for n in block.inputs)
     tb = f"""
 `timescale 1ns/1ps
 module tb;
@@ -189,24 +211,26 @@ def characterize_block(block: Block, library: str, out_dir: Path, *, operations:
                        operations, lib.name)
 
 
-def characterize(library: str, out_dir: str | Path, *, operations: int = 500,
+def characterize(library: str, out_dir: str | Path, *, lanes: int, operations: int = 500,
                  clock_period_ns: float = 250.0,
                  progress: Callable[[str], None] | None = None) -> dict[str, BlockEnergy]:
-    """Every block of :data:`BLOCKS` on ``library``; ``<out_dir>/characterization.json``
-    holds the results (written last, atomically; an existing one with the same settings and
-    the same Sparrow code is read instead of measuring again)."""
+    """Every block of :func:`characterization_blocks` (``lanes`` PE lanes) on ``library``;
+    ``<out_dir>/characterization.json`` holds the results (written last, atomically; an
+    existing one with the same settings and the same Sparrow code is read instead of
+    measuring again)."""
     out = Path(out_dir)
     summary = out / "characterization.json"
-    settings = {"library": library, "operations": operations,
+    settings = {"library": library, "lanes": lanes, "operations": operations,
                 "clock_period_ns": clock_period_ns, "code": code_digest()}
+    blocks = characterization_blocks(lanes)
     if summary.exists():
         doc = json.loads(summary.read_text())
         if doc.get("settings") == settings:
             return {k: BlockEnergy(**v) for k, v in doc["blocks"].items()}
     results = {}
-    for k, block in enumerate(BLOCKS, 1):
+    for k, block in enumerate(blocks, 1):
         if progress:
-            progress(f"[{k}/{len(BLOCKS)}] characterizing {block.name} on {library}")
+            progress(f"[{k}/{len(blocks)}] characterizing {block.name} on {library}")
         results[block.name] = characterize_block(block, library, out / block.name,
                                                  operations=operations,
                                                  clock_period_ns=clock_period_ns)
@@ -225,7 +249,9 @@ BLOCK_OF_CONSTANT = {"e_acc": "acc", "mac_scale": "mac (and acc)", "e_cmp": "cmp
 def characterized_params(blocks: dict[str, BlockEnergy], rest: EnergyParams, *,
                          name: str) -> EnergyParams:
     """The analytical model's constants from the blocks, the core-wide ones
-    (``e_state_synapse``, ``e_fixed``, ``k_hop``, ``qnn_sparsity``) from ``rest``."""
+    (``e_state_synapse``, ``e_state_step``, ``e_fixed``, ``e_cycle``, ``k_hop``,
+    ``qnn_sparsity``) from
+    ``rest``."""
     acc = blocks["acc"].energy_j
     b, w = MAC_BITS
     first = next(iter(blocks.values()))

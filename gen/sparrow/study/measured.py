@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SparrowError
+from ..estimate.cycles import TwinCycles, twin_cycles
 from ..estimate.model_estimate import model_break_even
 from ..estimate.params import PAPER_22NM, UNITS, EnergyParams
 from ..estimate.terms import TERM_NAMES, EnergyTerms
@@ -51,9 +52,14 @@ carries its own leakage."""
 BLOCK_PREFIX = "inference__energy__block:"
 
 FITTED = ("e_acc", "mac_scale", "e_cmp", "e_sub", "e_weight_bit", "e_sparse_hop",
-          "e_dense_hop", "e_state_synapse", "e_fixed")
-"""The constants :func:`calibrate` fits; ``k_hop`` is fixed at 1 (one core: a hop is one
-buffer access) and ``qnn_sparsity`` at 0 (Sparrow's twins skip by their measured zeros)."""
+          "e_dense_hop", "e_state_synapse", "e_state_step", "e_fixed", "e_cycle")
+"""The constants :func:`calibrate` fits by default; ``k_hop`` is fixed at 1 (one core: a hop
+is one buffer access) and ``qnn_sparsity`` at 0 (Sparrow's twins skip by their measured
+zeros)."""
+
+CORE_WIDE = ("e_state_synapse", "e_state_step", "e_fixed", "e_cycle")
+"""The constants no block can be characterized for (they belong to the whole core): fitted
+beside characterized per-operation constants."""
 
 
 class StudyError(SparrowError):
@@ -69,9 +75,10 @@ class MeasuredPoint:
     spike_rate: float                 # spikes per neuron per timestep, golden model
     energy: float                     # J per inference, measured
     terms: EnergyTerms                # the same, by term (TERM_OF_BLOCK)
-    cycles: int
+    cycles: int                       # the core's cycle counter, last inference
     signoff: bool
     works: tuple[LayerWork, ...]
+    twin_cycles: dict[str, TwinCycles | None]   # every twin's core on this point's model
 
     @property
     def spiking_works(self) -> list[LayerWork]:
@@ -144,12 +151,13 @@ def load_sweep(folder: str | Path) -> Sweep:
         metrics = _read_json(point_dir / "run" / "metrics.json").get("metrics", {})
         model = load_model(point_dir / "model.toml")
         golden = run(model, x)
+        cycles = twin_cycles(model, x, golden, lanes=spec.options.lanes)
         points.append(MeasuredPoint(
             point=point, spike_rate=float(result["spike_rate"]),
             energy=float(metrics["inference__energy"]),
             terms=measured_terms(metrics, str(point_dir / "run" / "metrics.json")),
             cycles=int(metrics["inference__cycles"]), signoff=bool(metrics["flow__signoff"]),
-            works=tuple(model_work(model, golden))))
+            works=tuple(model_work(model, golden)), twin_cycles=cycles))
     if not points:
         raise StudyError(f"{folder}: no measured point yet (run sparrow sweep first)")
     return Sweep(folder, spec, tuple(points), tuple(missing),
@@ -193,27 +201,38 @@ def measured_break_even(sweep: Sweep, twin: str, timesteps: int) -> BreakEven | 
 
 
 def estimate_point(p: MeasuredPoint, params: EnergyParams, estimator: str = "analytical"):
-    """The estimate of a measured point's own twin (J per inference, by term)."""
+    """The estimate of a measured point's own twin (J per inference, by term), its
+    per-cycle term on the point's mean cycles per inference (the schedule's, which every
+    testbench checks the core's cycle counter against, inference by inference)."""
+    own = p.twin_cycles[p.point.variant]
     return estimate_twin(list(p.works), p.point.variant, estimator, p.point.timesteps,
-                         params).total
+                         params, None if own is None else own.measured).total
 
 
-def _with(base: EnergyParams, values, name: str) -> EnergyParams:
-    return replace(base, name=name, **dict(zip(FITTED, (float(v) for v in values))))
+ONE_CORE = replace(PAPER_22NM, name="one-core", k_hop=1.0, qnn_sparsity=0.0,
+                   sources={**PAPER_22NM.sources,
+                            "k_hop": "fixed at 1: one core, a hop is one buffer access",
+                            "qnn_sparsity": "fixed at 0: Sparrow's twins skip by their "
+                                            "measured zero counts"})
+"""The base of a calibration: the constants a Sparrow core fixes rather than fits."""
 
 
-def calibrate(points: list[MeasuredPoint], *, name: str, source: str) -> EnergyParams:
-    """The analytical model's constants (:data:`FITTED`) that best reproduce the measured
-    energies of ``points`` term by term: bounded (non-negative) least squares over every
-    (point, term) pair, each error relative to the point's measured energy. ``source`` says
-    where the measurements came from (it becomes each constant's source)."""
+def calibrate(points: list[MeasuredPoint], *, name: str, source: str,
+              base: EnergyParams = ONE_CORE, fitted: tuple[str, ...] = FITTED) -> EnergyParams:
+    """The constants ``fitted`` (default :data:`FITTED`; the others from ``base``) that best
+    reproduce the measured energies of ``points`` term by term: bounded (non-negative) least
+    squares over every (point, term) pair, each error relative to the point's measured
+    energy. ``source`` says where the measurements came from (it becomes each fitted
+    constant's source)."""
     from scipy.optimize import least_squares
     if not points:
         raise StudyError("calibration needs at least one measured point")
-    base = replace(PAPER_22NM, k_hop=1.0, qnn_sparsity=0.0)
+
+    def with_values(values) -> EnergyParams:
+        return replace(base, name=name, **dict(zip(fitted, (float(v) for v in values))))
 
     def residuals(values):
-        params = _with(base, values, name)
+        params = with_values(values)
         out = []
         for p in points:
             est = estimate_point(p, params)
@@ -221,12 +240,12 @@ def calibrate(points: list[MeasuredPoint], *, name: str, source: str) -> EnergyP
         return np.asarray(out)
 
     # Start from a flat 1 pJ per operation (the 22 nm values are 20-50x too small at 0.18 um).
-    fit = least_squares(residuals, np.ones(len(FITTED)), bounds=(0.0, np.inf), x_scale="jac",
+    fit = least_squares(residuals, np.ones(len(fitted)), bounds=(0.0, np.inf), x_scale="jac",
                         ftol=1e-12, xtol=1e-12, gtol=1e-12)
-    sources = {k: f"fitted to {len(points)} measured sweep point(s): {source}" for k in FITTED}
-    sources["k_hop"] = "fixed at 1: one core, a hop is one buffer access"
-    sources["qnn_sparsity"] = "fixed at 0: Sparrow's twins skip by their measured zero counts"
-    return replace(_with(base, fit.x, name), sources=sources)
+    sources = dict(base.sources)
+    sources.update({k: f"fitted to {len(points)} measured sweep point(s): {source}"
+                    for k in fitted})
+    return replace(with_values(fit.x), sources=sources)
 
 
 def params_file(params: EnergyParams) -> str:
@@ -268,7 +287,7 @@ def model_break_even_at(sweep: Sweep, timesteps: int, params: EnergyParams) -> f
     if not candidates:
         return None
     p = min(candidates, key=lambda c: abs(math.log(c.point.scale)))
-    return model_break_even(p.spiking_works, timesteps, p.spike_rate, params)
+    return model_break_even(p.spiking_works, timesteps, p.spike_rate, params, p.twin_cycles)
 
 
 def estimated_gains(p: MeasuredPoint, qnn: MeasuredPoint, params: EnergyParams) -> dict:

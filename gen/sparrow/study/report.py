@@ -19,9 +19,10 @@ from ..fileio import atomic_write_bytes, atomic_write_text
 from ..report import (Figure, Figures, Heading, Paragraph, Table, render_html,
                       render_markdown)
 from .characterize import BLOCK_OF_CONSTANT, BlockEnergy, characterized_params
-from .measured import (FITTED, TERM_OF_BLOCK, BreakEven, PointComparison, StudyError, Sweep,
-                       calibrate, compare_points, estimate_point, estimated_gains,
-                       measured_break_even, model_break_even_at, params_file)
+from .measured import (CORE_WIDE, FITTED, ONE_CORE, TERM_OF_BLOCK, BreakEven,
+                       PointComparison, StudyError, Sweep, calibrate, compare_points,
+                       estimate_point, estimated_gains, measured_break_even,
+                       model_break_even_at, params_file)
 
 COLOURS = {"ssf": "#4c72b0", "qnn": "#dd8452", "if": "#55a868"}
 PAPER_T5 = next(p.spike_rate for p in BREAK_EVEN_POINTS if p.timesteps == 5)
@@ -150,19 +151,28 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
                blocks: dict[str, BlockEnergy], ts: list[int]) -> tuple[list, dict, object]:
     """The report section, data and parameter set of the model with characterized constants."""
     spec = sweep.spec
-    params = characterized_params(blocks, calibrated,
-                                  name=f"{spec.options.library}-characterized")
+    name = f"{spec.options.library}-characterized"
+    # Per-operation constants from the blocks; the core-wide ones fitted around them.
+    params = calibrate([r.point for r in rows if r.fitted], name=name,
+                       source=f"the sweep's fit points, per-operation constants held at their "
+                       f"characterized values",
+                       base=characterized_params(blocks, ONE_CORE, name=name),
+                       fitted=CORE_WIDE)
     totals = {id(r): estimate_point(r.point, params).total for r in rows}
     errors = variant_errors(rows, lambda r: totals[id(r)])
     models = {t: model_break_even_at(sweep, t, params) for t in ts}
     section = [
         Heading(2, "Bottom-up: constants from characterized blocks"),
         Paragraph(f"Small blocks with the core's widths, each through synthesis, design-rule "
-                  f"repair, gate-level simulation of random operands and power on "
+                  "repair, gate-level simulation of random operands (the weight ROM read word "
+                  "after word, as the controller walks a layer) and power on "
                   f"{spec.options.library} at {spec.options.clock_period_ns:g} ns "
                   "(`sparrow.study.characterize`): the model's per-operation constants measured "
-                  "rather than fitted. The core-wide constants (neuron-state upkeep, fixed energy "
-                  "per inference, hops, QNN sparsity) stay the fitted ones. Model break-even "
+                  "rather than fitted. The core-wide constants (neuron-state upkeep per synapse "
+                  "and per neuron and step, fixed energy per inference, energy per cycle) are "
+                  "fitted to the sweep's fit points with the per-operation ones held at their "
+                  "characterized values; hops and QNN "
+                  "sparsity are fixed as in the fit. Model break-even "
                   "with these constants: " + ", ".join(
                       f"T = {t}: {_model_break(models[t])}" for t in ts) + "."),
         Table(["constant", "characterized", "block", "fitted to the sweep", "paper 22 nm",

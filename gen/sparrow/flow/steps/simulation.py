@@ -27,30 +27,38 @@ _COUNTER_METRICS = {
     "activation_writes": "inference__activation_writes",
     "synops": "inference__synops",
 }
+_COUNTER_UNITS = {
+    "inference__cycles": ("cycles", "clock cycles from the last input sample to the result"),
+    "inference__weight_reads": ("words", "weight-buffer word reads per inference"),
+    "inference__activation_reads": ("words", "activation-buffer word reads per inference"),
+    "inference__activation_writes": ("words", "activation-buffer word writes per inference"),
+    "inference__synops": ("MACs", "multiply-accumulates with a non-zero operand per inference "
+                                  "(effective synaptic operations)"),
+}
 COUNTER_SPECS = {
-    "inference__cycles": MetricSpec(
-        "cycles", "clock cycles from the last input sample to the result (hardware counter)"),
-    "inference__weight_reads": MetricSpec(
-        "words", "weight-buffer word reads per inference (hardware counter)"),
-    "inference__activation_reads": MetricSpec(
-        "words", "activation-buffer word reads per inference (hardware counter)"),
-    "inference__activation_writes": MetricSpec(
-        "words", "activation-buffer word writes per inference (hardware counter)"),
-    "inference__synops": MetricSpec(
-        "MACs", "multiply-accumulates with a non-zero operand per inference (hardware "
-                "counter: effective synaptic operations)"),
+    **{metric: MetricSpec(unit, f"{what} (hardware counter, last inference)")
+       for metric, (unit, what) in _COUNTER_UNITS.items()},
+    # The energy is a mean over the inferences: so are these.
+    **{f"{metric}__mean": MetricSpec(unit, f"{what} (hardware counter, mean over the "
+                                           "inferences)")
+       for metric, (unit, what) in _COUNTER_UNITS.items()},
 }
 
 
 def _check(result: CoreSimResult, what: str) -> dict[str, Any]:
     """Fail unless every inference matched the golden model; the counters as metrics (the
-    hardware counters of the last inference; every inference's were checked)."""
+    hardware counters of the last inference, and their means; every inference's were
+    checked)."""
     if not result.passed:
         lines = result.diagnosis + result.errors[:10] or result.tests_failed
         raise ToolError(f"{what}: the core does not match the golden model: "
                         + "; ".join(lines) + f"; log: {result.log}")
     perf = result.observed[-1]["perf"]
-    return {metric: int(perf[key]) for key, metric in _COUNTER_METRICS.items()}
+    metrics = {metric: int(perf[key]) for key, metric in _COUNTER_METRICS.items()}
+    for key, metric in _COUNTER_METRICS.items():
+        values = [o["perf"][key] for o in result.observed]
+        metrics[f"{metric}__mean"] = sum(values) / len(values)
+    return metrics
 
 
 def _write_results(path: Path, result: CoreSimResult) -> Path:
