@@ -20,9 +20,10 @@ from sparrow.estimate.terms import TERM_NAMES, EnergyTerms
 from sparrow.estimate.workload import model_work
 from sparrow.flow import FlowOptions
 from sparrow.model import load_model, run
-from sparrow.study.measured import (FITTED, MeasuredPoint, StudyError, Sweep, calibrate,
-                                    estimate_point, measured_break_even, measured_terms,
-                                    params_file)
+from sparrow.study.measured import (FITTED, MeasuredPoint, PointComparison, StudyError, Sweep,
+                                    calibrate, estimate_point, measured_break_even,
+                                    measured_terms, params_file)
+from sparrow.study.report import term_errors
 from sparrow.study.sweep import SweepPoint, SweepSpec, point_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,6 +109,22 @@ def test_calibration_recovers_a_model_with_known_constants():
         for t in TERM_NAMES:
             assert getattr(est, t) == pytest.approx(getattr(p.terms, t), rel=1e-3,
                                                     abs=1e-6 * p.energy)
+
+
+def test_term_account_adds_up_to_each_variants_error_and_names_the_missing_term():
+    """Measured points whose leakage/clock is 30 % above a model that gets the other terms
+    right: the per-term account puts the whole error (+/- closed form) on that term."""
+    measured = EnergyTerms(compute=2.0, weight_reads=1.0, fixed=1.0)
+    model = replace(measured, fixed=1.3)
+    rows = [PointComparison(replace(_point(v, 5, s, 0.1, measured.total), terms=measured),
+                            model, model, True) for v in ("if", "qnn") for s in (1.0, 2.0)]
+    account = {(e["variant"], e["term"]): e for e in term_errors(rows)}
+    for v in ("if", "qnn"):
+        parts = [account[(v, t)]["share_of_total"] for t in TERM_NAMES]
+        assert sum(parts) == pytest.approx(rows[0].error)
+        assert account[(v, "fixed")]["share_of_total"] == pytest.approx(0.3 / 4.0)
+        assert account[(v, "fixed")]["measured_j"] == pytest.approx(2.0)
+        assert all(account[(v, t)]["share_of_total"] == 0 for t in TERM_NAMES if t != "fixed")
 
 
 def test_calibrated_constants_round_trip_through_a_parameters_file(tmp_path):
