@@ -4,16 +4,20 @@ energies through the model's own formulas."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from flow_helpers import vcd_toggles
 from sparrow.estimate.params import PAPER_22NM
+from sparrow.hw.plan import plan_core
+from sparrow.model import load_model
 from sparrow.study.characterize import (MAC_BITS, PJ, BlockEnergy, characterization_blocks,
-                                        characterize_block, characterized_params)
+                                        characterize_block, characterized_params, rom_depth)
 
-BY_NAME = {b.name: b for b in characterization_blocks(lanes=8)}
+REPO = Path(__file__).resolve().parents[1]
+BY_NAME = {b.name: b for b in characterization_blocks(lanes=8, rom_words=256)}
 
 
 def test_the_window_holds_exactly_the_operations(tmp_path):
@@ -58,16 +62,34 @@ def test_constants_reproduce_the_block_energies():
 
 def test_the_rom_is_read_word_after_word(tmp_path):
     """The weight ROM block is read as the controller walks a layer: the address counts up by
-    one per operation (its lowest bit toggles every cycle, its highest far less), and the
-    per-bit energy divides by the whole word (P lanes x 8 bits)."""
+    one per operation through the ROM's 12 words and starts again, and the per-bit energy
+    divides by the whole word (P lanes x 8 bits)."""
     operations = 40
-    rom = characterization_blocks(lanes=2)[[b.name for b in BY_NAME.values()].index("rom")]
-    assert rom.counters == ("addr",) and rom.per == 16
+    rom = next(b for b in characterization_blocks(lanes=2, rom_words=12) if b.name == "rom")
+    assert rom.counters == {"addr": 12} and rom.per == 16 and rom.inputs == {"addr": 4}
     result = characterize_block(rom, "osu018", tmp_path, operations=operations)
     addresses = _bus_values(tmp_path / "sim" / "activity.vcd", "addr")
     assert len(addresses) >= operations
-    assert all((b - a) % 256 == 1 for a, b in zip(addresses, addresses[1:]))
+    assert all(b == (a + 1) % 12 for a, b in zip(addresses, addresses[1:]))
+    assert set(addresses) == set(range(12))
     assert 0 < result.energy_j < 10 * PJ
+
+
+def test_the_rom_is_as_deep_as_the_memory_of_the_average_read():
+    """ECG at 8 lanes: five weight memories of 7 to 320 words; the depth weighted by each
+    layer's weight reads lies between them, nearer the conv layers that make most reads than
+    the fully connected layer's 320 words; a model of one weighted layer gets its own depth."""
+    plan = plan_core(load_model(REPO / "examples" / "ecg" / "ecg.toml"), lanes=8)
+    layers = [l for l in plan.layers if l.has_weights]
+    depth = rom_depth(plan)
+    by_reads = max(layers, key=lambda l: l.weight_reads)
+    assert min(l.weight_words for l in layers) < depth < max(l.weight_words for l in layers)
+    assert abs(depth - by_reads.weight_words) < abs(depth - 320)
+    tiny = plan_core(load_model(REPO / "examples" / "tiny" / "tiny.toml"), lanes=4)
+    fc = [l for l in tiny.layers if l.has_weights][-1]
+    assert rom_depth(replace(tiny, layers=(fc,))) == fc.weight_words == 9
+    with pytest.raises(ValueError, match="rom_words must be an integer of at least 2"):
+        characterization_blocks(lanes=2, rom_words=1)
 
 
 def _bus_values(vcd: Path, name: str) -> list[int]:

@@ -249,15 +249,20 @@ def cmd_study(args) -> int:
 
 
 def _print_study(folder: Path, fit_timesteps: set[int] | None, *, characterize: bool) -> None:
+    from .hw.plan import plan_core
+    from .model import load_model
     from .study.characterize import characterize as run_characterization
+    from .study.characterize import rom_depth
     from .study.measured import load_sweep
     from .study.report import error_summary, write_study
     sweep = load_sweep(folder)
     blocks = None
     if characterize:
         options = sweep.spec.options
+        plan = plan_core(load_model(sweep.spec.descriptor), lanes=options.lanes)
         blocks = run_characterization(options.library, folder / "study" / "characterization",
-                                      lanes=options.lanes, clock_period_ns=options.clock_period_ns,
+                                      lanes=options.lanes, rom_words=rom_depth(plan),
+                                      clock_period_ns=options.clock_period_ns,
                                       progress=lambda line: print(line, flush=True))
     result = write_study(sweep, folder / "study", fit_timesteps, blocks)
     for b in result["breaks"]:

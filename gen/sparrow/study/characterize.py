@@ -21,10 +21,11 @@ constant            block (one operation per cycle)                             
 ``e_cmp``           ``fire <= v >= theta``: a 24-bit compare, registered        pJ
 ``e_sub``           ``v <= v - theta``: a 24-bit subtract, registered           pJ
 ``e_weight_bit``    a read of the core's baked weight ROM (``DecodedRom``:      pJ/bit
-                    registered one-hot select, OR trees), 256 words of P x 8
-                    bits (one word feeds the P lanes), the address walking up
-                    one word per cycle as the controller walks a layer's
-                    weights; / (P x 8)
+                    registered one-hot select, OR trees), P x 8 bits a word
+                    (one word feeds the P lanes), as deep as the memory that
+                    serves the core's average weight read (:func:`rom_depth`),
+                    the address walking up one word per cycle as the controller
+                    walks a layer's weights; / (P x 8)
 ``e_dense_hop``     a 32-bit register loaded with a new dense word, / 32        pJ/bit/hop
 ``e_sparse_hop``    a spike event (valid + 10-bit target address) passed one    pJ/spike/hop
                     register stage
@@ -41,13 +42,14 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from ..errors import SparrowError
 from ..estimate.params import EnergyParams
 from ..fileio import atomic_write_text
+from ..hw.plan import HardwarePlan
 from ..library import get_library
 from ..power import compute_power
 from ..repair import repair_netlist
@@ -63,44 +65,61 @@ MAC_BITS = (4, 8)          # count bits x weight bits of the characterized multi
 @dataclass(frozen=True)
 class Block:
     """A block to characterize: Verilog of module ``name`` with ports ``clk`` and the
-    operands ``inputs`` (name -> width in bits, driven with random values every cycle, or
-    counting up by one per cycle if named in ``counters``); ``per`` divides one operation's
-    energy (bits, for the per-bit constants)."""
+    operands ``inputs`` (name -> width in bits, driven with random values every cycle, or,
+    if named in ``counters`` (name -> modulus), counting up by one per cycle from 0 to the
+    modulus - 1 and again); ``per`` divides one operation's energy (bits, for the per-bit
+    constants)."""
 
     name: str
     verilog: str
     inputs: dict[str, int]
     per: int = 1
-    counters: tuple[str, ...] = ()
+    counters: dict[str, int] = field(default_factory=dict)
 
 
-ROM_WORDS = 256
 WEIGHT_BITS = 8
 
 
-def rom_verilog(lanes: int, seed: int = 1) -> str:
+def rom_depth(plan: HardwarePlan) -> int:
+    """Words of the weight memory that serves the average weight read of ``plan``'s dense
+    schedule: the layers' memory depths weighted by their weight reads per inference (a ROM's
+    read energy grows with its depth: the select register and the OR trees span every
+    word), at least 2."""
+    layers = [l for l in plan.layers if l.has_weights and l.weight_reads > 0]
+    reads = sum(l.weight_reads for l in layers)
+    return max(2, round(sum(l.weight_reads * l.weight_words for l in layers) / reads))
+
+
+def rom_verilog(lanes: int, words: int, seed: int = 1) -> str:
     """The core's baked weight ROM (:class:`sparrow.hw.rom.DecodedRom`, registered one-hot
-    select, OR trees) with 256 words of ``lanes`` random signed 8-bit weights, as module
-    ``rom`` (ports ``clk``, ``addr``, ``data``), always reading."""
+    select, OR trees) with ``words`` words of ``lanes`` random signed 8-bit weights, as
+    module ``rom`` (ports ``clk``, ``addr``, ``data``), always reading."""
     from amaranth.back import verilog
 
     from ..hw.rom import DecodedRom
     rng = random.Random(seed)
     width = lanes * WEIGHT_BITS
-    rom = DecodedRom(words=[rng.getrandbits(width) for _ in range(ROM_WORDS)], width=width)
+    rom = DecodedRom(words=[rng.getrandbits(width) for _ in range(words)], width=width)
     return verilog.convert(rom, name="rom_core") + f"""
-module rom (input clk, input [7:0] addr, output [{width - 1}:0] data);
+module rom (input clk, input [{_addr_bits(words) - 1}:0] addr, output [{width - 1}:0] data);
   rom_core core (.clk(clk), .rst(1'b0), .read__en(1'b1), .read__addr(addr),
                  .read__data(data));
 endmodule
 """
 
 
-def characterization_blocks(lanes: int) -> tuple[Block, ...]:
-    """The blocks of a core with ``lanes`` PE lanes (the weight ROM's word feeds them all)."""
+def _addr_bits(words: int) -> int:
+    return max(1, (words - 1).bit_length())
+
+
+def characterization_blocks(lanes: int, rom_words: int) -> tuple[Block, ...]:
+    """The blocks of a core with ``lanes`` PE lanes (the weight ROM's word feeds them all)
+    whose average weight read comes from a memory of ``rom_words`` words."""
+    if not isinstance(rom_words, int) or rom_words < 2:
+        raise ValueError(f"rom_words must be an integer of at least 2, not {rom_words!r}")
     return _ARITHMETIC + (
-        Block("rom", rom_verilog(lanes), {"addr": 8}, per=lanes * WEIGHT_BITS,
-              counters=("addr",)),) + _REGISTERS
+        Block("rom", rom_verilog(lanes, rom_words), {"addr": _addr_bits(rom_words)},
+              per=lanes * WEIGHT_BITS, counters={"addr": rom_words}),) + _REGISTERS
 
 
 _ARITHMETIC = (
@@ -141,7 +160,7 @@ def _testbench(block: Block, operations: int, period_ns: float,
     half = period_ns / 2
     decl = "\n".join(f"  reg [{w - 1}:0] {n} = 0;" for n, w in block.inputs.items())
     ports = ", ".join(f".{n}({n})" for n in ("clk", *block.inputs))
-    draw = "\n".join(f"      {n} = {n} + 1;" if n in block.counters else
+    draw = "\n".join(f"      {n} = ({n} + 1) % {block.counters[n]};" if n in block.counters else
                      f"      {n} = {{$random(seed), $random(seed)}};" for n in block.inputs)
     tb = f"""
 `timescale 1ns/1ps
@@ -211,18 +230,20 @@ def characterize_block(block: Block, library: str, out_dir: Path, *, operations:
                        operations, lib.name)
 
 
-def characterize(library: str, out_dir: str | Path, *, lanes: int, operations: int = 500,
-                 clock_period_ns: float = 250.0,
+def characterize(library: str, out_dir: str | Path, *, lanes: int, rom_words: int,
+                 operations: int = 500, clock_period_ns: float = 250.0,
                  progress: Callable[[str], None] | None = None) -> dict[str, BlockEnergy]:
-    """Every block of :func:`characterization_blocks` (``lanes`` PE lanes) on ``library``;
+    """Every block of :func:`characterization_blocks` (``lanes`` PE lanes, a weight ROM of
+    ``rom_words`` words) on ``library``;
     ``<out_dir>/characterization.json`` holds the results (written last, atomically; an
     existing one with the same settings and the same Sparrow code is read instead of
     measuring again)."""
     out = Path(out_dir)
     summary = out / "characterization.json"
-    settings = {"library": library, "lanes": lanes, "operations": operations,
+    settings = {"library": library, "lanes": lanes, "rom_words": rom_words,
+                "operations": operations,
                 "clock_period_ns": clock_period_ns, "code": code_digest()}
-    blocks = characterization_blocks(lanes)
+    blocks = characterization_blocks(lanes, rom_words)
     if summary.exists():
         doc = json.loads(summary.read_text())
         if doc.get("settings") == settings:

@@ -147,20 +147,25 @@ def variant_errors(rows: list[PointComparison], model) -> list[list[str]]:
     return out
 
 
-def term_errors(rows: list[PointComparison]) -> list[dict]:
-    """Per variant and term: the measured energy and the calibrated model's, summed over the
-    variant's points (J), and the model's share of the variant's total error (model - measured
-    over the measured total): where the model misses, term by term."""
+def term_errors(rows: list[PointComparison], model=lambda r: r.calibrated) -> list[dict]:
+    """Per variant and term: the measured energy and the model's (``model(row)``, default
+    the calibrated estimate, by term), summed over the variant's points (J), and the term's
+    share of the variant's total error (model - measured over the measured total): where the
+    model misses, term by term."""
     out = []
     for v in sorted({r.point.point.variant for r in rows}):
         mine = [r for r in rows if r.point.point.variant == v]
         measured_total = sum(r.point.energy for r in mine)
         for t in TERM_NAMES:
             measured = sum(getattr(r.point.terms, t) for r in mine)
-            model = sum(getattr(r.calibrated, t) for r in mine)
-            out.append({"variant": v, "term": t, "measured_j": measured, "model_j": model,
-                        "share_of_total": (model - measured) / measured_total})
+            modelled = sum(getattr(model(r), t) for r in mine)
+            out.append({"variant": v, "term": t, "measured_j": measured, "model_j": modelled,
+                        "share_of_total": (modelled - measured) / measured_total})
     return out
+
+
+TERM_HEADER = ["variant", "term", "measured (nJ)", "model (nJ)", "model / measured",
+               "part of the error"]
 
 
 def _term_row(e: dict) -> list[str]:
@@ -180,8 +185,10 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
                        f"characterized values",
                        base=characterized_params(blocks, ONE_CORE, name=name),
                        fitted=CORE_WIDE)
-    totals = {id(r): estimate_point(r.point, params).total for r in rows}
+    estimates = {id(r): estimate_point(r.point, params) for r in rows}
+    totals = {k: e.total for k, e in estimates.items()}
     errors = variant_errors(rows, lambda r: totals[id(r)])
+    by_term = term_errors(rows, lambda r: estimates[id(r)])
     models = {t: model_break_even_at(sweep, t, params) for t in ts}
     section = [
         Heading(2, "Bottom-up: constants from characterized blocks"),
@@ -208,11 +215,13 @@ def _bottom_up(sweep: Sweep, rows: list[PointComparison], calibrated,
                "characterized: mean |error|", "characterized: worst"],
               [a + b[2:] for a, b in zip(variant_errors(rows, lambda r: r.calibrated.total),
                                          errors)]),
+        Paragraph("Term by term with the characterized constants (as above):"),
+        Table(TERM_HEADER, [_term_row(e) for e in by_term]),
     ]
     data = {"blocks": {k: v.__dict__ for k, v in blocks.items()},
             "model_break_even": {str(t): models[t] for t in ts},
             "points": {r.point.point.name: totals[id(r)] for r in rows},
-            "variant_errors": errors}
+            "variant_errors": errors, "term_errors": by_term}
     return section, data, params
 
 
@@ -300,8 +309,7 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
                   "term's part of the variant's error (model - measured, over the variant's "
                   "measured total): the terms with the largest parts are where the model "
                   "misses."),
-        Table(["variant", "term", "measured (nJ)", "model (nJ)", "model / measured",
-               "part of the error"], [_term_row(e) for e in by_term]),
+        Table(TERM_HEADER, [_term_row(e) for e in by_term]),
         *bottom_up,
         Heading(2, "Estimated vs measured gain over the QNN twin"),
         Paragraph("E(qnn) / E(twin) at the same T and threshold scale: above 1 the spiking twin "
