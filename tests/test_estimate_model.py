@@ -12,7 +12,7 @@ from sparrow.estimate.battery import (SMARTWATCH, BatteryError, battery_energy_j
                                       case_lifetime_hours, lifetime_hours)
 from sparrow.estimate.compare import (MeasuredError, gain_table, measured_gains,
                                       measured_vs_estimated)
-from sparrow.estimate.model_estimate import estimate_model
+from sparrow.estimate.model_estimate import estimate_model, model_break_even, twin_energy_at_rate
 from sparrow.estimate.params import PAPER_22NM
 from sparrow.estimate.twins import TimestepsError, estimate_twin
 from sparrow.estimate.workload import model_work
@@ -86,6 +86,24 @@ def test_if_twin_grows_with_timesteps_ssf_weight_reads_do_not(tiny):
         3 * lo.get("if", "analytical").total.weight_reads
     assert hi.get("ssf", "analytical").total.weight_reads == pytest.approx(
         lo.get("ssf", "analytical").total.weight_reads)
+
+
+def test_model_break_even_is_the_named_twins_crossing_with_qnn(tiny):
+    """The if twin's break-even is where its energy meets the qnn twin's; the ssf twin's is
+    none below 100 %: with every count non-zero it does the qnn twin's dense work, and less
+    at any lower rate."""
+    model, _, result = tiny
+    works = [w for w in model_work(model, result) if w.input_bits is None]
+    rate, t = float(np.mean(result.spike_rate)), model.timesteps
+    qnn = estimate_twin(works, "qnn", "analytical", t, PAPER_22NM).total.total
+    s_if = model_break_even(works, t, rate, PAPER_22NM, twin="if")
+    assert 0 < s_if < 1
+    assert twin_energy_at_rate(works, "if", "analytical", t, PAPER_22NM, s_if / rate) == \
+        pytest.approx(qnn, rel=1e-9)
+    assert model_break_even(works, t, rate, PAPER_22NM, twin="ssf") == 1.0
+    assert twin_energy_at_rate(works, "ssf", "analytical", t, PAPER_22NM, 1 / rate) == \
+        pytest.approx(qnn, rel=1e-9)
+    assert twin_energy_at_rate(works, "ssf", "analytical", t, PAPER_22NM, 0.5 / rate) < qnn
 
 
 def test_timesteps_outside_limit(tiny):

@@ -106,11 +106,13 @@ def twin_energy_at_rate(works: list[LayerWork], twin: str, estimator: str, times
 
 def model_break_even(works: list[LayerWork], timesteps: int, spike_rate: float,
                      params: EnergyParams,
-                     cycles: dict[str, TwinCycles | None] | None = None) -> float | None:
-    """Mean spike rate at which the ``if`` twin of ``works`` costs what its ``qnn`` twin does
-    (analytical estimator), scaling the measured activity (and the twins' ``cycles``); None
-    without spikes to scale. :func:`estimate_model` passes the spike-count layers only: the
-    ANN layer, which the if twin re-runs every timestep, would otherwise decide alone."""
+                     cycles: dict[str, TwinCycles | None] | None = None,
+                     twin: str = "if") -> float | None:
+    """Mean spike rate at which the spiking ``twin`` (``if`` or ``ssf``) of ``works`` costs
+    what its ``qnn`` twin does (analytical estimator), scaling the measured activity (and the
+    twins' ``cycles``); None without spikes to scale. :func:`estimate_model` passes the
+    spike-count layers only: the ANN layer, which the if twin re-runs every timestep, would
+    otherwise decide alone."""
     if spike_rate <= 0:
         return None
     cycles = cycles or {}
@@ -119,8 +121,8 @@ def model_break_even(works: list[LayerWork], timesteps: int, spike_rate: float,
                         None if qnn_cycles is None else qnn_cycles.measured).total.total
 
     def excess(rate: float) -> float:
-        return twin_energy_at_rate(works, "if", "analytical", timesteps, params,
-                                   rate / spike_rate, cycles.get("if")) - qnn
+        return twin_energy_at_rate(works, twin, "analytical", timesteps, params,
+                                   rate / spike_rate, cycles.get(twin)) - qnn
 
     return solve_crossing(excess)
 

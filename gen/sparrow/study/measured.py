@@ -280,14 +280,16 @@ def compare_points(sweep: Sweep, calibrated: EnergyParams,
                             p.point.timesteps in fit_timesteps) for p in sweep.points]
 
 
-def model_break_even_at(sweep: Sweep, timesteps: int, params: EnergyParams) -> float | None:
-    """The analytical model's break-even (if vs qnn) for the sweep's model at T, scaling the
-    activity of the measured point closest to it (the base threshold scale when swept)."""
-    candidates = sweep.at("if", timesteps) or sweep.at("qnn", timesteps)
+def model_break_even_at(sweep: Sweep, timesteps: int, params: EnergyParams,
+                        twin: str = "if") -> float | None:
+    """The analytical model's break-even (``twin`` vs qnn) for the sweep's model at T, scaling
+    the activity of the measured point closest to it (the base threshold scale when swept)."""
+    candidates = sweep.at(twin, timesteps) or sweep.at("qnn", timesteps)
     if not candidates:
         return None
     p = min(candidates, key=lambda c: abs(math.log(c.point.scale)))
-    return model_break_even(p.spiking_works, timesteps, p.spike_rate, params, p.twin_cycles)
+    return model_break_even(p.spiking_works, timesteps, p.spike_rate, params, p.twin_cycles,
+                            twin)
 
 
 def estimated_gains(p: MeasuredPoint, qnn: MeasuredPoint, params: EnergyParams) -> dict:

@@ -104,11 +104,12 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.2f} %"
 
 
-def _model_break(x: float | None) -> str:
-    """A model break-even rate; 0 means the if twin costs more even with no spike at all."""
+def _model_break(x: float | None, twin: str = "if") -> str:
+    """A model break-even rate of ``twin``: 0 means it costs more than the qnn twin even with
+    no spike at all, 1 that it costs no more even at a spike every timestep."""
     if x == 0.0:
-        return "none (if dearer even at 0 %)"
-    return "above 100 %" if x == 1.0 else _pct(x)
+        return f"none ({twin} dearer even at 0 %)"
+    return f"none ({twin} not dearer up to 100 %)" if x == 1.0 else _pct(x)
 
 
 def _nj(x: float) -> str:
@@ -122,8 +123,8 @@ def _break_row(b: BreakEven, model_paper, model_cal) -> list[str]:
         measured = f"above {b.high * 100:.2f} % (twin cheaper at every measured rate)"
     else:
         measured = f"below {b.low * 100:.2f} % (twin dearer at every measured rate)"
-    return [b.twin, str(b.timesteps), measured, _model_break(model_cal),
-            _model_break(model_paper)]
+    return [b.twin, str(b.timesteps), measured, _model_break(model_cal, b.twin),
+            _model_break(model_paper, b.twin)]
 
 
 def error_summary(rows: list[PointComparison], fitted: bool) -> str:
@@ -245,8 +246,9 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
     rows = compare_points(sweep, calibrated, fit_ts)
     breaks = [b for t in ts for twin in ("if", "ssf") if twin in spec.variants
               and (b := measured_break_even(sweep, twin, t)) is not None]
-    models = {t: (model_break_even_at(sweep, t, PAPER_22NM),
-                  model_break_even_at(sweep, t, calibrated)) for t in ts}
+    models = {(b.twin, b.timesteps): (model_break_even_at(sweep, b.timesteps, PAPER_22NM, b.twin),
+                                      model_break_even_at(sweep, b.timesteps, calibrated, b.twin))
+              for b in breaks}
     qnn = {(p.point.timesteps, p.point.scale): p for p in sweep.points
            if p.point.variant == "qnn"}
     gains = [(p, estimated_gains(p, qnn[(p.point.timesteps, p.point.scale)], calibrated))
@@ -280,7 +282,7 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
                   f"(8-bit weights, fan-in 4096) is {PAPER_T5:.1%} at T = 5 and about 6.4 % over "
                   "T = 5..10."),
         Table(["twin", "T", "measured break-even", "model, calibrated", "model, paper 22 nm"],
-              [_break_row(b, *models[b.timesteps]) for b in breaks]),
+              [_break_row(b, *models[(b.twin, b.timesteps)]) for b in breaks]),
         Figures((Figure("ratio.png", "Measured E(twin) / E(qnn) over the spike rate"),)),
         Heading(2, "Measured energy per point"),
         Table(["point", "variant", "T", "spike rate", "measured (nJ)", "cycles"]
@@ -326,8 +328,8 @@ def study(sweep: Sweep, fit_timesteps: set[int] | None = None,
         "break_even": [{"twin": b.twin, "timesteps": b.timesteps, "rate": b.rate,
                         "low": b.low, "high": b.high, "verdict": b.verdict,
                         "ratios": [list(r) for r in b.ratios],
-                        "model_paper": models[b.timesteps][0],
-                        "model_calibrated": models[b.timesteps][1]} for b in breaks],
+                        "model_paper": models[(b.twin, b.timesteps)][0],
+                        "model_calibrated": models[(b.twin, b.timesteps)][1]} for b in breaks],
         "points": [{"name": r.point.point.name, "spike_rate": r.point.spike_rate,
                     "measured_j": r.point.energy,
                     "measured_terms_j": r.point.terms.to_dict(),
