@@ -14,11 +14,11 @@ memory style x zero skipping.
 Every run is a full `sparrow flow` in its own folder under --out (kept, so a re-run reuses
 unchanged steps; --collect reads finished runs without running anything, for example runs
 made in parallel by several invocations with --configs); the figures are read from each run's
-metrics.json. Printed: energy per
-inference (nJ), its split by block, cycles, area, cells, leakage, idle power (clock running,
-gates closed), average power at 72 beats/min with the clock running and with it stopped
-between beats, fmax, sign-off; ratios against the first configuration of the same run. Written:
-energy.json and energy.png (design space) in --out.
+metrics.json. Printed: energy per inference (nJ) and leakage (µW), each split by block,
+cycles, area, cells, idle power (clock running, gates closed), average power at 72 beats/min
+with the clock running and with it stopped between beats, fmax, sign-off; ratios against the
+first configuration of the same run. Written: energy.json and energy.png (design space) in
+--out.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from sparrow.model import load_model
 REPO = Path(__file__).resolve().parents[1]
 ECG = REPO / "examples" / "ecg" / "ecg.toml"
 BLOCK = "inference__energy__block:"
+LEAK_BLOCK = "power__leakage__block:"
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,24 @@ def measure(config: Config, library: str, out: Path, model: Path, x, aux,
     return m
 
 
-def block_table(rows: list[tuple[Config, dict]]) -> list[str]:
-    blocks = sorted({k[len(BLOCK):] for _, m in rows for k in m if k.startswith(BLOCK)},
-                    key=lambda b: -rows[0][1].get(BLOCK + b, 0.0))
-    lines = [f"{'energy per inference (nJ)':<28}" + "".join(f"{c.name:>22}" for c, _ in rows)]
+BLOCK_TABLES = (("energy per inference (nJ)", BLOCK, "inference__energy", 1e9, 1),
+                ("leakage (uW)", LEAK_BLOCK, "power__leakage__total", 1e6, 3))
+"""The by-block tables: title, metric prefix, total metric, scale to the unit, decimals."""
+
+
+def block_table(rows: list[tuple[Config, dict]], title: str, prefix: str, total: str,
+                scale: float, decimals: int) -> list[str]:
+    """One metric by block, configurations side by side, blocks by the first one's share
+    (none for runs made before the metric existed)."""
+    blocks = sorted({k[len(prefix):] for _, m in rows for k in m if k.startswith(prefix)},
+                    key=lambda b: -rows[0][1].get(prefix + b, 0.0))
+    if not blocks:
+        return []
+    lines = [f"{title:<28}" + "".join(f"{c.name:>22}" for c, _ in rows)]
     for block in blocks:
-        lines.append(f"  {block:<26}" + "".join(f"{m.get(BLOCK + block, 0.0) * 1e9:>22.1f}"
-                                                for _, m in rows))
-    lines.append(f"  {'total':<26}" + "".join(f"{m['inference__energy'] * 1e9:>22.1f}"
+        lines.append(f"  {block:<26}" + "".join(
+            f"{m.get(prefix + block, 0.0) * scale:>22.{decimals}f}" for _, m in rows))
+    lines.append(f"  {'total':<26}" + "".join(f"{m[total] * scale:>22.{decimals}f}"
                                               for _, m in rows))
     return lines
 
@@ -200,8 +211,9 @@ def main() -> int:
     print(f"\n{args.model.name}, {args.library}, {described}; every figure measured on the "
           "repaired, signed-off netlist (energy: gate-level activity of the beats)\n")
     print("\n".join(summary_table(rows)))
-    print()
-    print("\n".join(block_table(rows)))
+    for table in BLOCK_TABLES:
+        print()
+        print("\n".join(block_table(rows, *table)))
     doc = {"model": str(args.model), "library": args.library, "inputs": described,
            "runs": [{"config": c.__dict__, "name": c.name, "metrics": m} for c, m in rows]}
     atomic_write_text(out / f"energy_{args.model.stem}_{args.library}.json",

@@ -165,6 +165,11 @@ def test_power_breakdowns_add_up(tiny_run):
     assert set(BLOCKS) <= set(blocks)
     assert sum(blocks.values()) == pytest.approx(m["power__total"], rel=1e-9)
     assert blocks.get("other", 0.0) < 0.2 * m["power__total"]
+    leakage = {k.split(":", 1)[1]: v for k, v in m.items()
+               if k.startswith("power__leakage__block:")}
+    assert leakage.keys() == blocks.keys()
+    assert sum(leakage.values()) == pytest.approx(m["power__leakage__total"], rel=1e-9)
+    assert all(0 <= leakage[b] <= blocks[b] for b in blocks)
     groups = [v for k, v in m.items() if k.startswith("power__total__group:")]
     assert sum(groups) == pytest.approx(m["power__total"], rel=1e-9)
     assert m["power__annotated__fraction"] > 0.95

@@ -75,6 +75,7 @@ METRICS: dict[str, MetricSpec] = {
     "power__total": MetricSpec("W", "internal + switching + leakage power"),
     "power__total__group": MetricSpec("W", "total power of one group (Sequential, Combinational, Clock, ...)"),
     "power__total__block": MetricSpec("W", "total power of one design block (hierarchy prefix)"),
+    "power__leakage__block": MetricSpec("W", "leakage power of one design block"),
     # timed gate-level simulation (cell delays): glitches; inference__energy is then timed
     "inference__energy__zero_delay": MetricSpec(
         "J", "energy of one inference from the zero-delay gate-level simulation of the same "

@@ -141,6 +141,7 @@ class PowerStep(Step):
         for name, block in blocks.items():
             if block.instances:
                 metrics[f"power__total__block:{name}"] = block.total_w
+                metrics[f"power__leakage__block:{name}"] = block.leakage_w
                 metrics[f"inference__energy__block:{name}"] = block.total_w * window_s / count
                 metrics[f"power__extrapolated__fraction__block:{name}"] = \
                     block.extrapolated_fraction
