@@ -59,6 +59,8 @@ class Evaluation:
             **self.report.to_dict(),
             "spike_rate_mean": round(self.spike_rate, 6),
             "layer_spike_rate_mean": {k: round(v, 6) for k, v in self.layer_spike_rates.items()},
+            # exact, not from the rounded rates: a layer listed here fired on no beat at all
+            "silent_layers": [k for k, v in self.layer_spike_rates.items() if v == 0],
             "synops_per_inference_mean": round(self.synops, 2),
             "macs_per_inference": self.macs,
             "source": "sparrow.model.run (bit-exact integer golden model) on the test beats",

@@ -69,7 +69,7 @@ def _model_section(stem: str, m: dict) -> list[str]:
 def _silent_layers(a: dict) -> list[str]:
     """A sentence when a layer never fired on the test beats: what follows it then sees only
     zeros from it, which a reader of the accuracy should know."""
-    silent = [k for k, v in a["layer_spike_rate_mean"].items() if v == 0]
+    silent = a["silent_layers"]
     if not silent:
         return []
     aux = ("; the scores came from the beat features of the aux input (and the biases) "
