@@ -31,6 +31,10 @@ MEMORY_STYLE = "flop"
 """Memories as behavioural flip-flop arrays (``flop``), rather than standard-cell memories
 with per-word clock gates and decoded reads (``flop_gated``, ``latch``; sparrow.hw.memory)."""
 
+INPUT_STYLE = "buffer"
+"""Take the whole input into a buffer before computing (``buffer``), rather than computing the
+first layer from a window while the samples stream in (``stream``; sparrow.hw.plan)."""
+
 RTL_SIMULATOR = "icarus"
 """Simulator of RTL runs (Icarus or Verilator)."""
 

@@ -118,6 +118,7 @@ class FireOutputs:
     write_en: Any
     scores: Any
     write_scores: Any
+    busy: Any                  # a fire is still in progress (after its start cycle)
 
 
 class SparrowCore(wiring.Component):
@@ -177,17 +178,22 @@ class SparrowCore(wiring.Component):
 
         style = self._clock_gate
         rst = ResetSignal("sync")
+        streamed = plan.input_style == "stream"
         loading = Signal(init=1)
         computing = Signal()
-        load_addr = Signal(range(plan.input_words + 1))
-        last_sample = Signal()
+        load_addr = Signal(range(plan.input_words + 1))    # samples taken (the next index)
+        first_sample, last_sample = Signal(), Signal()
         accept = Signal()
         samples_open = Signal()     # the core takes samples (after the aux values, if any)
+        room = Signal(init=1)       # the input memory has a free word (streamed input)
+        asleep = Signal()           # computing, but waiting for a sample with nothing in flight
         m.d.comb += [
-            accept.eq(self.sample.valid & samples_open),
+            accept.eq(self.sample.valid & samples_open & room),
+            first_sample.eq(accept & (load_addr == 0)),
             last_sample.eq(accept & (load_addr == plan.input_words - 1)),
         ]
-        core = gated_domain(m, "core", computing | last_sample | rst, style)
+        start = first_sample if streamed else last_sample
+        core = gated_domain(m, "core", (computing & ~asleep) | start | rst, style)
         offered = self.sample.valid | (self.aux.valid if plan.aux_words else Const(0))
         io = gated_domain(m, "io", offered | computing | self.result.valid | rst, style)
 
@@ -215,7 +221,7 @@ class SparrowCore(wiring.Component):
             lanes=p, count_bits=plan.activation_bits, words=plan.act_words,
             write_domains=act_domains, memory_style=plan.memory_style, clock_gate=style))
         m.submodules.inputs = inbuf = to_core(SparrowMemory(
-            width=plan.input_bits, depth=plan.input_words, write_domain=inbuf_domain,
+            width=plan.input_bits, depth=plan.input_depth, write_domain=inbuf_domain,
             style=plan.memory_style, clock_gate=style))
         if plan.aux_words:
             auxbuf = self._aux_buffer(m, loading, samples_open, to_core, rst, io)
@@ -226,18 +232,21 @@ class SparrowCore(wiring.Component):
 
         # ---- top-level state (free clock): load samples, compute, present the result -----
         m.d.comb += [
-            self.sample.ready.eq(samples_open),
+            self.sample.ready.eq(samples_open & room),
+            # A ring of input_depth words when streamed: the address is the index's low bits.
             inbuf.write.addr.eq(load_addr),
             inbuf.write.data.eq(self.sample.payload),
             inbuf.write.en.eq(accept),
-            ctrl.start.eq(last_sample),
+            ctrl.start.eq(start),
             self.busy.eq(computing),
             self.done.eq(ctrl.done),
         ]
         with m.If(accept):
             m.d[io] += load_addr.eq(load_addr + 1)
+        with m.If(start):
+            m.d[io] += computing.eq(1)
         with m.If(last_sample):
-            m.d[io] += [loading.eq(0), computing.eq(1), load_addr.eq(0)]
+            m.d[io] += [loading.eq(0), load_addr.eq(0)]
         with m.If(ctrl.done):
             m.d[io] += [computing.eq(0), self.result.valid.eq(1)]
         with m.If(self.result.valid & self.result.ready):
@@ -251,6 +260,8 @@ class SparrowCore(wiring.Component):
         if plan.aux_words:
             m.d.comb += [auxbuf.read.addr.eq(ctrl.fetch_addr),
                          auxbuf.read.en.eq(ctrl.fetch & fetch_aux)]
+        if streamed:
+            self._stream_window(m, ctrl, load_addr, all_in=~loading, room=room)
         m.d.comb += [
             inbuf.read.addr.eq(ctrl.fetch_addr),
             inbuf.read.en.eq(ctrl.fetch & ctrl.src_input & ~fetch_aux),
@@ -320,6 +331,9 @@ class SparrowCore(wiring.Component):
             core=core, gated=gated, ctrl=ctrl, lanes=lanes, b_issue=b_issue, b_first=b_first,
             b_last=b_last, b_out=b_out, b_word=b_word, c_start=c_start, c_group=c_group,
             c_out=c_out, is_output=is_output))
+        if streamed:
+            # Nothing in flight: no register of the core changes until a sample comes.
+            m.d.comb += asleep.eq(ctrl.wait & ctrl.quiet & ~b_issue & ~c_start & ~fired.busy)
         m.d.comb += [
             acts.write_bank.eq(Array(Const(int(l.dst == "act1")) for l in rows)[layer]),
             acts.write.addr.eq(fired.write_addr),
@@ -384,7 +398,7 @@ class SparrowCore(wiring.Component):
         )
         with m.If(ctrl.start):
             m.d[core] += perf.cycles.eq(0)
-        with m.Elif(computing):
+        with m.Elif(computing & ~ctrl.wait if streamed else computing):
             m.d[core] += perf.cycles.eq(perf.cycles + 1)
         for counter, step, when in increments:
             domain = gated(f"count_{counter.name.rpartition('__')[2]}", ctrl.start | when)
@@ -393,6 +407,22 @@ class SparrowCore(wiring.Component):
             with m.Elif(counting & when):
                 m.d[domain] += counter.eq(counter + step)
         return m
+
+    def _stream_window(self, m: Module, ctrl: LayerController, load_addr, *, all_in,
+                       room) -> None:
+        """A streamed input: the controller fetches a sample once it is taken (a later
+        layer, and the first layer's last word, once all are), and a sample is taken once
+        the ring word it goes to holds none the first layer may still fetch
+        (``ctrl.input_floor``)."""
+        plan = self._plan
+        fresh = ctrl.fetch_addr < load_addr          # this sample is already taken
+        if plan.aux_words:
+            fresh = fresh | ctrl.fetch_aux           # aux values all come before the samples
+        m.d.comb += [
+            ctrl.source_ready.eq(all_in | (ctrl.reading_input & ~ctrl.fetch_last & fresh)),
+            room.eq(~ctrl.reading_input
+                    | (load_addr < ctrl.input_floor + plan.input_depth)),
+        ]
 
     def _aux_buffer(self, m: Module, loading, samples_open, to_core, rst,
                     io: str) -> SparrowMemory:
@@ -454,7 +484,8 @@ class SparrowCore(wiring.Component):
                            write_data=neurons.counts,
                            write_en=neurons.write & ~taps.is_output,
                            scores=taps.lanes.acc,
-                           write_scores=taps.c_start & taps.is_output)
+                           write_scores=taps.c_start & taps.is_output,
+                           busy=neurons.busy)
 
 
 def fire_param_bits(plan: HardwarePlan, fires) -> int:

@@ -58,7 +58,8 @@ def load_design(directory: str | os.PathLike, model: Model) -> GeneratedDesign:
         plan = plan_core(model, lanes=manifest["lanes"], mode=manifest["mode"],
                          zero_skip=manifest["zero_skip"],
                          variant=manifest.get("variant", defaults.VARIANT),
-                         memory_style=manifest.get("memory_style", "flop"))
+                         memory_style=manifest.get("memory_style", "flop"),
+                         input_style=manifest.get("input_style", "buffer"))
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{out} does not hold a generated design ({e})") from None
     return GeneratedDesign(
@@ -120,7 +121,8 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
              variant: str = defaults.VARIANT,
              clock_period_ns: float = defaults.CLOCK_PERIOD_NS,
              clock_gate: str = defaults.CLOCK_GATE,
-             memory_style: str = defaults.MEMORY_STYLE) -> GeneratedDesign:
+             memory_style: str = defaults.MEMORY_STYLE,
+             input_style: str = defaults.INPUT_STYLE) -> GeneratedDesign:
     """Plan and emit one core into ``out_dir`` (created if needed; files replaced atomically).
 
     Raises :class:`~sparrow.hw.plan.HardwareLimitError` if the model is beyond the limits,
@@ -135,7 +137,7 @@ def generate(model: Model, out_dir: str | os.PathLike, *, lanes: int = defaults.
                            "words are written by per-word gated clock pulses; with clock_gate "
                            "none use memory_style flop_gated or flop")
     plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip, variant=variant,
-                     memory_style=memory_style)
+                     memory_style=memory_style, input_style=input_style)
     top = top_name(model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -88,4 +88,5 @@ class IfCore(SparrowCore):
             m.d.comb += neurons.threshold[lane].eq(params[lane][layer][taps.c_group])
         return FireOutputs(write_addr=ctrl.write_base + taps.c_out, write_data=neurons.spikes,
                            write_en=taps.c_start & ~taps.is_output, scores=neurons.state,
-                           write_scores=taps.c_start & taps.is_output & last_step)
+                           write_scores=taps.c_start & taps.is_output & last_step,
+                           busy=Const(0))    # an IF fire finishes in its start cycle

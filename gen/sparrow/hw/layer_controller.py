@@ -26,6 +26,15 @@ after the window's last word it fetches the ``aux_words`` aux values from the au
 marks them in the issue stage) against the group's weight words ``taps + f``; the group then
 closes on the last aux word.
 
+A plan with a streamed input (``input_style`` ``stream``) fetches a word only when the core
+says it is there (``source_ready``: a sample already taken, or, for every later layer and for
+the first layer's last word, the whole input). A cycle in which the controller would fetch but
+may not is a wait (``wait``); nothing else in it differs from the same cycle without the wait,
+so the schedule, less its waits, is the buffered core's. ``input_floor`` is the lowest sample
+the first layer may still fetch, one window behind the one being fetched (so a sample waiting
+in the read register to be issued is never overwritten), and ``reading_input`` says whether
+it may fetch any.
+
 An ``if`` plan (:mod:`sparrow.hw.if_plan`) walks every layer once per timestep: after a step's
 drain the layer starts again with the next ``step``, and the running bases move on by a step
 of the source bank (``fetch_addr``), of the bias memory (``b_addr``: spread biases) and of the
@@ -95,6 +104,11 @@ class LayerController(wiring.Component):
         self._aux = plan.aux_words > 0
         if self._aux:
             extra.update({"fetch_aux": Out(1), "aux": Out(1)})
+        self._streamed = plan.input_style == "stream"
+        if self._streamed:
+            extra.update({"source_ready": In(1), "wait": Out(1), "quiet": Out(1),
+                          "input_floor": Out(_range_bits(plan.input_words)),
+                          "reading_input": Out(1), "fetch_last": Out(1)})
         super().__init__({
             "start": In(1),
             "busy": Out(1),
@@ -258,8 +272,9 @@ class LayerController(wiring.Component):
             hold.eq(closing & (group_age + 1 < cur["fire"])),
         ]
         advance = Signal()                     # the next word may be fetched
-        m.d.comb += [advance.eq(~loaded | (word_done & ~hold)),
-                     self.fetch.eq(fetching & advance & ~self.start)]
+        m.d.comb += advance.eq(~loaded | (word_done & ~hold))
+        source_ready = self.source_ready if self._streamed else Const(1)
+        m.d.comb += self.fetch.eq(fetching & advance & source_ready & ~self.start)
 
         first = Signal()
         m.d.comb += [
@@ -320,9 +335,22 @@ class LayerController(wiring.Component):
                      next_group_tb.eq(Mux(last_g, 0, group_tb + cur["group_words"]))]
         with m.If(loaded & (group_age < max(l.fire_cycles for l in rows))):
             m.d.sync += group_age.eq(group_age + 1)
+        if self._streamed:
+            floor = Signal(signed(self._row_bits + 1))
+            window_end = last_w & last_pos
+            if self._aux:
+                window_end = Mux(layer_aux, aux_phase & last_f, window_end)
+            m.d.comb += [
+                self.wait.eq(fetching & advance & ~source_ready & ~self.start),
+                self.quiet.eq(~loaded),
+                floor.eq(base_row - T["row_step"][0]),
+                self.input_floor.eq(Mux(floor < 0, 0, floor)),
+                self.reading_input.eq((layer == 0) & (fetching | loaded)),
+                self.fetch_last.eq(window_end & last_g & last_q),
+            ]
         with m.If(self.start):
             m.d.sync += enter_layer(0)
-        with m.Elif(fetching & advance):
+        with m.Elif(fetching & advance & source_ready):
             # Fetch this word (fetch_addr); the issue stage takes it at the edge.
             new_group = (pos == start_pos) & (w == 0)
             closes = last_pos & last_w               # the word closes its group

@@ -54,6 +54,11 @@ from ..model.descriptor import Layer, Model
 from ..model.golden import accumulator_bits, layer_traffic, signed_bits
 from .memory import MEMORY_STYLES
 
+INPUT_STYLES = ("buffer", "stream")
+"""Values of the generator option ``input_style``: ``buffer`` takes the whole input, then
+computes; ``stream`` computes the first layer while the samples arrive, from a ring of its
+window (``HardwarePlan.input_depth``), and the core's clock stops while it waits for one."""
+
 
 class HardwareLimitError(SparrowError):
     """The model does not fit the limits the core is generated for."""
@@ -174,6 +179,7 @@ class HardwarePlan:
     counter_bits: int = 32
     variant: str = "ssf"
     memory_style: str = "flop"     # how every memory is built (sparrow.hw.memory)
+    input_style: str = "buffer"    # "buffer": the whole input; "stream": a window (INPUT_STYLES)
 
     # ---- widths -------------------------------------------------------------------------
     @property
@@ -244,8 +250,19 @@ class HardwarePlan:
         return sum(self.act_words) * self.lanes * self.activation_bits
 
     @property
+    def input_depth(self) -> int:
+        """Words of the input memory: the whole input (``buffer``), or (``stream``) a ring of
+        the first layer's window and one stride more, rounded up to a power of two (its
+        address is then the sample index's low bits), at most the whole input."""
+        if self.input_style == "buffer":
+            return self.input_words
+        first = self.layers[0]
+        window = (first.kernel + first.stride) * first.row_stride
+        return min(self.input_words, 1 << max(0, math.ceil(math.log2(window))))
+
+    @property
     def input_memory_bits(self) -> int:
-        return self.input_words * self.input_bits
+        return self.input_depth * self.input_bits
 
     @property
     def aux_words(self) -> int:
@@ -319,6 +336,7 @@ class HardwarePlan:
             "mode": self.mode,
             "variant": self.variant,
             "memory_style": self.memory_style,
+            "input_style": self.input_style,
             "lanes": self.lanes,
             "timesteps": self.model.timesteps,
             "widths": {
@@ -337,8 +355,10 @@ class HardwarePlan:
                       "words": self.input_words},
             "aux_input": self._aux_manifest(),
             "memories": {
-                "input_buffer": {"words": self.input_words, "bits_per_word": self.input_bits,
-                                 "bits": self.input_memory_bits},
+                "input_buffer": {"words": self.input_depth, "bits_per_word": self.input_bits,
+                                 "bits": self.input_memory_bits,
+                                 "addressing": "sample index" if self.input_style == "buffer"
+                                 else f"ring: sample index mod {self.input_depth}"},
                 "aux_buffer": {"words": self.aux_words, "bits_per_word": self.aux_bits,
                                "bits": self.aux_memory_bits},
                 "activation_buffers": {
@@ -379,7 +399,9 @@ class HardwarePlan:
                 "synaptic_ops": self.model.macs,
             },
             "counters": {
-                "cycles": "clock cycles from the first compute cycle to result.valid",
+                "cycles": "clock cycles from the first compute cycle to result.valid"
+                          + ("" if self.input_style == "buffer" else
+                             ", without the cycles the core waits for a sample"),
                 "weight_reads": "weights used by MACs (padding, skipped zero counts and unused "
                                 "lanes excluded); each weight once per use, independent of T",
                 "activation_reads": "input-buffer samples, aux values and activation words "
@@ -407,7 +429,8 @@ class HardwarePlan:
 
 def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
               zero_skip: bool = defaults.ZERO_SKIP, variant: str = defaults.VARIANT,
-              memory_style: str = "flop", limits: Limits = Limits()) -> HardwarePlan:
+              memory_style: str = "flop", input_style: str = defaults.INPUT_STYLE,
+              limits: Limits = Limits()) -> HardwarePlan:
     """Derive the hardware plan of a ``variant`` core (:data:`VARIANTS`); raise
     :class:`HardwareLimitError` if the model does not fit."""
     if not isinstance(lanes, int) or isinstance(lanes, bool):
@@ -428,6 +451,12 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
     if memory_style not in MEMORY_STYLES:
         raise HardwareLimitError(f"memory_style: must be one of {', '.join(MEMORY_STYLES)}, "
                                  f"got {memory_style!r}")
+    if input_style not in INPUT_STYLES:
+        raise HardwareLimitError(f"input_style: must be one of {', '.join(INPUT_STYLES)}, "
+                                 f"got {input_style!r}")
+    if input_style == "stream" and variant == "if":
+        raise HardwareLimitError("input_style stream: the if core reads its input once per "
+                                 "timestep, so it keeps the whole input (input_style buffer)")
     if len(model.layers) > limits.max_layers:
         raise HardwareLimitError(f"layers: {len(model.layers)} layers; the core is generated "
                                  f"for at most {limits.max_layers}")
@@ -464,7 +493,7 @@ def plan_core(model: Model, *, lanes: int = 8, mode: str = "baked",
         config_regions=regions,
         config_addr_bits=max(1, math.ceil(math.log2(total_cfg))),
         config_data_bits=max(max(r.bits for r in regions), 1),
-        memory_style=memory_style,
+        memory_style=memory_style, input_style=input_style,
     )
     if variant == "if":
         from .if_plan import if_variant          # the if plan builds on this one
