@@ -49,21 +49,23 @@ class Config:
     lanes: int
     memory: str
     zero_skip: bool
+    stream: bool = False        # input_style stream (a window of the first layer)
 
     @property
     def name(self) -> str:
-        return f"p{self.lanes}-{self.memory}-{'skip' if self.zero_skip else 'dense'}"
+        return (f"p{self.lanes}-{self.memory}-{'skip' if self.zero_skip else 'dense'}"
+                + ("-stream" if self.stream else ""))
 
 
 def parse_configs(text: str) -> list[Config]:
-    """``p<lanes>-<memory style>-<skip|dense>`` names, comma-separated."""
+    """``p<lanes>-<memory style>-<skip|dense>[-stream]`` names, comma-separated."""
     configs = []
     for name in text.split(","):
-        m = re.fullmatch(r"p(\d+)-(flop|flop_gated|latch)-(skip|dense)", name.strip())
+        m = re.fullmatch(r"p(\d+)-(flop|flop_gated|latch)-(skip|dense)(-stream)?", name.strip())
         if not m:
             raise argparse.ArgumentTypeError(f"{name!r} is not p<lanes>-<flop|flop_gated|latch>-"
-                                             "<skip|dense>")
-        configs.append(Config(int(m[1]), m[2], m[3] == "skip"))
+                                             "<skip|dense>[-stream]")
+        configs.append(Config(int(m[1]), m[2], m[3] == "skip", m[4] is not None))
     return configs
 
 
@@ -91,7 +93,8 @@ def measure(config: Config, library: str, out: Path, model: Path, x, aux,
             described: str) -> dict:
     run_dir = run_dir_of(config, library, out, model)
     options = FlowOptions(lanes=config.lanes, library=library, zero_skip=config.zero_skip,
-                          memory_style=config.memory)
+                          memory_style=config.memory,
+                          input_style="stream" if config.stream else "buffer")
     t0 = time.perf_counter()
     state = run_flow(model, run_dir, x, options, aux=aux, inputs_described=described,
                      progress=Progress(tool_lines=False))

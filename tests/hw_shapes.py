@@ -174,13 +174,13 @@ PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "syno
 
 
 def simulate_core(model, x, *, lanes, mode="baked", zero_skip=True, memory_style="flop",
-                  variant="ssf"):
+                  variant="ssf", input_style="buffer"):
     """Run inputs through the ``variant`` core in Amaranth's simulator (clock gating style
     ``none``); return the plan and per inference (class, scores, counters)."""
     from sparrow.hw import plan_core
 
     plan = plan_core(model, lanes=lanes, mode=mode, zero_skip=zero_skip,
-                     memory_style=memory_style, variant=variant)
+                     memory_style=memory_style, variant=variant, input_style=input_style)
     return plan, simulate_plan(plan, x)
 
 

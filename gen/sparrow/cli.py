@@ -13,7 +13,7 @@ from . import defaults
 from .errors import SparrowError, guarded_main
 from .hw.clock_gate import STYLES
 from .hw.memory import MEMORY_STYLES
-from .hw.plan import MODES, VARIANTS
+from .hw.plan import INPUT_STYLES, MODES, VARIANTS
 from .library import LIBRARY_NAMES
 from .sim.simulators import SIMULATORS
 from .sta.design_rules import DEFAULT_MAX_FANOUT
@@ -121,10 +121,10 @@ def cmd_generate(args) -> int:
     design = generate(model, args.out, lanes=args.lanes, mode=args.mode,
                       zero_skip=not args.no_zero_skip, variant=args.variant,
                       clock_period_ns=args.clock_period, clock_gate=args.clock_gate,
-                      memory_style=args.memory_style)
+                      memory_style=args.memory_style, input_style=args.input_style)
     plan = design.plan
     print(f"{design.top}: {plan.variant} core, {plan.mode} mode, {plan.memory_style} memories, "
-          f"{plan.lanes} lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
+          f"{plan.input_style} input, {plan.lanes} lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
           f"{plan.cycles_per_inference} cycles per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
@@ -150,7 +150,7 @@ def cmd_sim(args) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sparrow-sim-"))
     design = generate(model, work / "design", lanes=args.lanes, mode=args.mode,
                       zero_skip=not args.no_zero_skip, variant=args.variant,
-                      memory_style=args.memory_style)
+                      memory_style=args.memory_style, input_style=args.input_style)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
           f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode, "
           f"{design.plan.memory_style} memories) in {work} ...", flush=True)
@@ -183,7 +183,7 @@ def cmd_flow(args) -> int:
     x, aux, described = _flow_inputs(model, args)
     options = FlowOptions(lanes=args.lanes, mode=args.mode, zero_skip=not args.no_zero_skip,
                           variant=args.variant, memory_style=args.memory_style,
-                          library=args.library,
+                          input_style=args.input_style, library=args.library,
                           clock_period_ns=args.clock_period, rtl_simulator=args.rtl_sim,
                           inference_rate_hz=args.rate, repair=not args.no_repair,
                           max_fanout=args.max_fanout, strict=args.strict,
@@ -454,6 +454,12 @@ def _hardware_options(p: argparse.ArgumentParser, *, schedule: bool = True) -> N
                    "or standard-cell memories with a clock gate per word and decoded reads, "
                    "of flip-flops (flop_gated) or latches (latch; the library needs a latch "
                    f"cell); default {defaults.MEMORY_STYLE}")
+    if schedule:
+        p.add_argument("--input-style", choices=INPUT_STYLES, default=defaults.INPUT_STYLE,
+                       help="take the whole input, then compute (buffer), or compute the "
+                       "first layer from a ring of its window while the samples stream in, "
+                       "the clock stopped while it waits for one (stream; not with --variant "
+                       f"if); default {defaults.INPUT_STYLE}")
 
 
 def _positive_float(text: str) -> float:

@@ -40,6 +40,7 @@ class FlowOptions:
     zero_skip: bool = defaults.ZERO_SKIP
     variant: str = defaults.VARIANT
     memory_style: str = defaults.MEMORY_STYLE
+    input_style: str = defaults.INPUT_STYLE
     library: str = defaults.LIBRARY
     clock_period_ns: float = defaults.CLOCK_PERIOD_NS
     rtl_simulator: str = defaults.RTL_SIMULATOR
@@ -54,7 +55,7 @@ class FlowOptions:
     def config(self, design_name: str) -> dict:
         return {"DESIGN_NAME": design_name, "LANES": self.lanes, "HW_MODE": self.mode,
                 "ZERO_SKIP": self.zero_skip, "VARIANT": self.variant,
-                "MEMORY_STYLE": self.memory_style,
+                "MEMORY_STYLE": self.memory_style, "INPUT_STYLE": self.input_style,
                 "LIBRARY": self.library, "SYNTH_HIERARCHY": "keep_names",
                 "CLOCK_PERIOD": float(self.clock_period_ns), "RTL_SIMULATOR": self.rtl_simulator,
                 "INFERENCE_RATE": float(self.inference_rate_hz), "REPAIR_DESIGN": self.repair,

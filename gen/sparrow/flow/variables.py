@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import defaults
 from ..hw.clock_gate import STYLES
 from ..hw.memory import MEMORY_STYLES
+from ..hw.plan import INPUT_STYLES
 from ..hw.plan import MODES, VARIANTS
 from ..sim.simulators import SIMULATORS
 from ..sta.design_rules import DEFAULT_MAX_FANOUT
@@ -54,6 +55,10 @@ MEMORY_STYLE = ConfigVar("MEMORY_STYLE", str, defaults.MEMORY_STYLE,
                          "how the memories are built: flip-flop arrays (flop) or standard-cell "
                          "memories with per-word clock gates and decoded reads (flop_gated, "
                          "latch)", choices=MEMORY_STYLES)
+INPUT_STYLE = ConfigVar("INPUT_STYLE", str, defaults.INPUT_STYLE,
+                        "how the core takes its input: the whole input, then compute (buffer), "
+                        "or the first layer computed from a window while it streams in "
+                        "(stream)", choices=INPUT_STYLES)
 
 SYNTH_HIERARCHY = ConfigVar("SYNTH_HIERARCHY", str, "keep_names",
                             "keep_names (cells named after their block) or flatten (flatten "

@@ -20,7 +20,7 @@ class GenerateStep(Step):
     inputs = ("descriptor",)
     outputs = ("verilog", "rtl", "manifest")
     config_vars = (v.LANES, v.HW_MODE, v.ZERO_SKIP, v.VARIANT, v.CLOCK_GATE, v.MEMORY_STYLE,
-                   v.CLOCK_PERIOD)
+                   v.INPUT_STYLE, v.CLOCK_PERIOD)
     metric_specs = {
         "design__lanes": MetricSpec("lanes", "parallel PE lanes of the core"),
         "design__memory__style": MetricSpec(
@@ -28,6 +28,9 @@ class GenerateStep(Step):
         "design__memory__weight_bits": MetricSpec("bits", "weight buffer size"),
         "design__memory__activation_bits": MetricSpec("bits", "activation buffers size"),
         "design__memory__input_bits": MetricSpec("bits", "input buffer size"),
+        "design__input__style": MetricSpec(
+            "", "how the core takes its input: buffer (all of it, then compute) or stream "
+                "(the first layer from a window while the samples arrive)"),
         "design__memory__membrane_bits": MetricSpec(
             "bits", "membrane memory size (the if variant's neuron state)"),
         "inference__cycles__planned": MetricSpec(
@@ -43,7 +46,7 @@ class GenerateStep(Step):
         design = generate(model_of(state), step_dir, lanes=c["LANES"], mode=c["HW_MODE"],
                           zero_skip=c["ZERO_SKIP"], variant=c["VARIANT"],
                           clock_period_ns=c["CLOCK_PERIOD"], clock_gate=c["CLOCK_GATE"],
-                          memory_style=c["MEMORY_STYLE"])
+                          memory_style=c["MEMORY_STYLE"], input_style=c["INPUT_STYLE"])
         plan = design.plan
         metrics = {
             "design__lanes": plan.lanes,
@@ -51,6 +54,7 @@ class GenerateStep(Step):
             "design__memory__weight_bits": plan.weight_memory_bits,
             "design__memory__activation_bits": plan.activation_memory_bits,
             "design__memory__input_bits": plan.input_memory_bits,
+            "design__input__style": plan.input_style,
             "inference__cycles__planned": plan.cycles_per_inference,
             "inference__lane_utilization": plan.lane_utilization,
         }
