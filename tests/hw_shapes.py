@@ -219,3 +219,31 @@ def simulate_plan(plan, x, aux=None) -> list:
     sim.add_testbench(bench)
     sim.run()
     return out
+
+
+def golden_answers(plan, x, aux=None) -> list:
+    """Per inference: (class, scores, counters) of the golden model and the schedule."""
+    from sparrow.hw.schedule import inference_counters
+    from sparrow.model import run
+
+    golden = run(plan.model, x, aux=aux, lanes=plan.lanes)
+    counters = inference_counters(plan, x, golden.activations, aux).as_dict()
+    return [(int(golden.predictions[i]), golden.scores[i].tolist(),
+             {k: int(v[i]) for k, v in counters.items()}) for i in range(len(x))]
+
+
+RTL_SAMPLE_STALL = (1, 1, 0, 1, 0, 0, 1)       # offer a sample in 4 of 7 cycles
+RTL_RESULT_STALL = (0, 1, 0, 0, 1)             # take a result in 2 of 5 cycles
+
+
+def rtl_matches_golden(design, x, aux, *, simulator: str, work_dir) -> None:
+    """Run ``design`` on a simulator with stalls on every handshake and a reset in the
+    middle of an inference; assert class, scores and counters equal ``golden_answers``."""
+    from sparrow.sim.runner import run_core_sim
+
+    result = run_core_sim(design, x, aux=aux, simulator=simulator, work_dir=work_dir,
+                          sample_stall=RTL_SAMPLE_STALL, result_stall=RTL_RESULT_STALL,
+                          config_stall=(1, 0, 1), reset_mid_inference=True)
+    assert result.passed, "\n".join(result.diagnosis + result.errors[:10] + result.tests_failed)
+    assert [(o["cls"], o["scores"], o["perf"]) for o in result.observed] == \
+        golden_answers(design.plan, x, aux)

@@ -15,33 +15,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw_shapes import AUX_SHAPES, build_shape, random_aux, random_inputs, simulate_plan
+from hw_shapes import (AUX_SHAPES, build_shape, golden_answers, random_aux, random_inputs,
+                       rtl_matches_golden, simulate_plan)
 from test_hw_core import counted_by_hand
 from sparrow.ecg import data
 from sparrow.ecg.evaluate import beat_aux
 from sparrow.hw import plan_core
 from sparrow.hw.generate import generate
-from sparrow.hw.schedule import inference_counters
-from sparrow.model import load_model, run
+from sparrow.model import load_model
 from sparrow.sim.runner import run_core_sim
 
 REPO = Path(__file__).resolve().parents[1]
 MITDB = REPO / ".." / "shared" / "data" / "mitdb"
 PERF = ("cycles", "weight_reads", "activation_reads", "activation_writes", "synops")
-SAMPLE_STALL = (1, 1, 0, 1, 0, 0, 1)
-RESULT_STALL = (0, 1, 0, 0, 1)
 # DS2 records for the CI sample: between them every class but Q (rare in DS2) has beats.
 CI_RECORDS = ("213", "232", "233")
 PER_CLASS = 3
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
-
-
-def golden_answers(plan, x, aux):
-    """Per inference: (class, scores, counters) of the golden model and the schedule."""
-    golden = run(plan.model, x, aux=aux, lanes=plan.lanes)
-    counters = inference_counters(plan, x, golden.activations, aux).as_dict()
-    return [(int(golden.predictions[i]), golden.scores[i].tolist(),
-             {k: int(v[i]) for k, v in counters.items()}) for i in range(len(x))]
 
 
 # Amaranth's simulator takes ~10 s per shape and mode: one case by default, the rest slow.
@@ -80,12 +70,7 @@ def test_aux_core_rtl_is_bit_exact(name, mode, simulator, tmp_path):
     model, lanes = build_shape(name)
     design = generate(model, tmp_path / "design", lanes=lanes, mode=mode)
     x, aux = random_inputs(model, 4, seed=2), random_aux(model, 4, seed=2)
-    result = run_core_sim(design, x, aux=aux, simulator=simulator, work_dir=tmp_path / "sim",
-                          sample_stall=SAMPLE_STALL, result_stall=RESULT_STALL,
-                          config_stall=(1, 0, 1), reset_mid_inference=True)
-    assert result.passed, "\n".join(result.diagnosis + result.errors[:10] + result.tests_failed)
-    assert [(o["cls"], o["scores"], o["perf"]) for o in result.observed] == \
-        golden_answers(design.plan, x, aux)
+    rtl_matches_golden(design, x, aux, simulator=simulator, work_dir=tmp_path / "sim")
 
 
 def ci_beats(beats: data.BeatSet) -> np.ndarray:

@@ -14,8 +14,8 @@ import pytest
 
 from conformance import case_files, load_case
 from flow_helpers import vcd_toggles
-from hw_shapes import (AUX_SHAPES, SHAPES, build_shape, random_aux, random_inputs,
-                       simulate_core, simulate_plan)
+from hw_shapes import (AUX_SHAPES, SHAPES, build_shape, golden_answers, random_aux,
+                       random_inputs, rtl_matches_golden, simulate_core, simulate_plan)
 from sparrow.cli import main
 from sparrow.flow import FlowOptions, Progress, run_flow
 from sparrow.hw import HardwareLimitError, plan_core
@@ -23,20 +23,10 @@ from sparrow.hw.generate import generate, load_design
 from sparrow.hw.schedule import inference_counters
 from sparrow.model import load_model, run
 from sparrow.sim.runner import run_core_sim
-from test_rtl_sim import RESULT_STALL, SAMPLE_STALL
 
 REPO = Path(__file__).resolve().parents[1]
 ECG = REPO / "examples" / "ecg" / "ecg.toml"
 TINY = REPO / "examples" / "tiny" / "tiny.toml"
-
-
-def golden_answers(plan, x, aux=None) -> list:
-    """Per inference: (class, scores, counters) of the golden model and the buffered
-    schedule (the streamed core's counters leave out the cycles it waits for a sample)."""
-    golden = run(plan.model, x, aux=aux, lanes=plan.lanes)
-    counters = inference_counters(plan, x, golden.activations, aux).as_dict()
-    return [(int(golden.predictions[i]), golden.scores[i].tolist(),
-             {k: int(v[i]) for k, v in counters.items()}) for i in range(len(x))]
 
 
 # ---- the plan ----------------------------------------------------------------------------
@@ -141,12 +131,7 @@ def test_every_shape_rtl(name, simulator, tmp_path):
                       memory_style=("latch", "flop")[index % 2],
                       mode=("baked", "loadable")[index // 2 % 2], input_style="stream")
     x, aux = random_inputs(model, 3, seed=4), random_aux(model, 3, seed=4)
-    result = run_core_sim(design, x, aux=aux, simulator=simulator, work_dir=tmp_path / "sim",
-                          sample_stall=SAMPLE_STALL, result_stall=RESULT_STALL,
-                          config_stall=(1, 0, 1), reset_mid_inference=True)
-    assert result.passed, "\n".join(result.diagnosis + result.errors[:10] + result.tests_failed)
-    assert [(o["cls"], o["scores"], o["perf"]) for o in result.observed] == \
-        golden_answers(design.plan, x, aux)
+    rtl_matches_golden(design, x, aux, simulator=simulator, work_dir=tmp_path / "sim")
 
 
 @pytest.mark.parametrize("simulator", ("icarus", "verilator"))
@@ -154,12 +139,8 @@ def test_ecg_rtl(simulator, tmp_path):
     model = load_model(ECG)
     design = generate(model, tmp_path / "design", lanes=8, memory_style="latch",
                       input_style="stream")
-    x = random_inputs(model, 2, seed=5)
-    result = run_core_sim(design, x, simulator=simulator, work_dir=tmp_path / "sim",
-                          sample_stall=SAMPLE_STALL, result_stall=RESULT_STALL)
-    assert result.passed, "\n".join(result.diagnosis + result.errors[:10] + result.tests_failed)
-    assert [(o["cls"], o["scores"], o["perf"]) for o in result.observed] == \
-        golden_answers(design.plan, x)
+    rtl_matches_golden(design, random_inputs(model, 2, seed=5), None, simulator=simulator,
+                       work_dir=tmp_path / "sim")
 
 
 def test_core_clock_stops_while_waiting_for_samples(tmp_path):

@@ -14,7 +14,10 @@ Pipeline of one tap (see :mod:`sparrow.hw.schedule` for the schedule):
 Interfaces (Verilog port names in brackets):
 
 * ``sample`` [sample__valid, sample__ready, sample__payload]: raw samples in time-major order
-  (sample ``l*C + c`` is channel ``c`` at time ``l``); accepted while the core is idle.
+  (sample ``l*C + c`` is channel ``c`` at time ``l``); accepted while the core is idle, and
+  with a streamed input (``input_style`` ``stream``) while the first layer computes: the
+  first sample starts the inference, the input memory is a ring of ``plan.input_depth``
+  words, and ``sample.ready`` is low while the ring holds no free word.
 * ``aux`` [aux__valid, aux__ready, aux__payload] (a model with an aux input): the aux values
   of the inference, feature 0 first, raw integers of the aux width. A stream of its own
   because the aux values have their own width and signedness (RR intervals of 12 unsigned
@@ -42,6 +45,10 @@ buffer's storage is in ``inbuf`` (clocked per accepted sample), the aux buffer's
 (clocked per accepted aux value), each activation bank's storage
 in ``act0``/``act1`` (clocked per written word) and, in loadable mode, the weight storage in
 ``wmem`` (clocked per config write). Between inferences no clock edge reaches any of them.
+With a streamed input, ``core`` also stops while the controller waits for a sample with
+nothing in flight (no word to issue, no tap in stage B or C, no division): every register of
+the compute datapath holds then, so stopping its clock changes nothing but the power, and the
+cycle counter leaves out every waiting cycle (it equals the buffered core's).
 """
 
 from __future__ import annotations
