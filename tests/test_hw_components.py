@@ -72,6 +72,49 @@ def test_fire_shift_and_divide(t, cbits):
     simulate(dut, bench)
 
 
+def test_fire_without_divider_shifts_and_pools_alike():
+    """``divide=False``: SHIFT and MAX give the same counts as the full units, in the start
+    cycle, and the units are never busy; no register is left (no divider)."""
+    from amaranth.back import verilog
+
+    rng = np.random.default_rng(11)
+    lanes, acc_bits, t, cbits = 4, 18, 15, 4
+    dut = SsfNeuronUnits(lanes=lanes, accumulator_bits=acc_bits, count_bits=cbits,
+                         timesteps=t, param_bits=4, divide=False)
+    cases = [(rng.integers(0, 10, size=lanes),
+              rng.integers(-(1 << (acc_bits - 1)), 1 << (acc_bits - 1), size=lanes),
+              rng.integers(0, t + 1, size=lanes)) for _ in range(30)]
+
+    async def bench(ctx):
+        for shifts, values, maxima in cases:
+            ctx.set(dut.start, 1)
+            ctx.set(dut.mode, FireMode.SHIFT)
+            for lane in range(lanes):
+                ctx.set(dut.acc[lane], int(values[lane]))
+                ctx.set(dut.param[lane], int(shifts[lane]))
+            assert ctx.get(dut.write) == 1 and ctx.get(dut.busy) == 0
+            for lane in range(lanes):
+                assert ctx.get(dut.counts[lane]) == \
+                    expected_fire(int(values[lane]), 1 << int(shifts[lane]), t)
+            ctx.set(dut.mode, FireMode.MAX)
+            for lane in range(lanes):
+                ctx.set(dut.acc[lane], int(maxima[lane]))
+            assert [ctx.get(dut.counts[lane]) for lane in range(lanes)] == maxima.tolist()
+            await ctx.delay(1e-6)
+
+    sim = Simulator(dut)            # no clocked logic is left: no clock to add
+    sim.add_testbench(bench)
+    sim.run()
+    with pytest.raises(TypeError, match="divide must be a bool"):
+        SsfNeuronUnits(lanes=1, accumulator_bits=8, count_bits=4, timesteps=15,
+                       param_bits=4, divide=1)
+    text = verilog.convert(dut, ports=[dut.start, dut.acc.as_value(), dut.counts.as_value()])
+    assert "rem0" not in text and "divisor0" not in text
+    full = SsfNeuronUnits(lanes=lanes, accumulator_bits=acc_bits, count_bits=cbits,
+                          timesteps=t, param_bits=4)
+    assert "rem0" in verilog.convert(full, ports=[full.start, full.acc.as_value()])
+
+
 def test_argmax_lowest_index_wins_in_any_order():
     rng = np.random.default_rng(3)
     lanes = 4

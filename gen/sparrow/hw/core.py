@@ -468,7 +468,8 @@ class SparrowCore(wiring.Component):
         m.submodules.neurons = neurons = DomainRenamer(taps.gated("neurons", fire_en))(
             SsfNeuronUnits(lanes=plan.lanes, accumulator_bits=plan.accumulator_bits,
                            count_bits=plan.count_bits, timesteps=plan.model.timesteps,
-                           param_bits=param_bits))
+                           param_bits=param_bits,
+                           divide=any(l.fire == "divide" for l in rows)))
         mode = Signal(FireMode)
         m.d.comb += mode.eq(Array(Const(FIRE_MODES[l.fire].value, FireMode.as_shape())
                                   for l in rows)[layer])

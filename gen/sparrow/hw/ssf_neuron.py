@@ -28,18 +28,24 @@ class SsfNeuronUnits(wiring.Component):
     that same cycle. Negative V gives 0; a quotient over T gives T. The units' registers change
     only in cycles with ``start`` or ``busy`` (a division in progress): a clock gated by those
     loses nothing.
+
+    ``divide=False`` builds no divider (a core whose thresholds are all powers of two never
+    selects DIVIDE; its idle registers would still leak): ``busy`` is then always 0.
     """
 
     def __init__(self, *, lanes: int, accumulator_bits: int, count_bits: int, timesteps: int,
-                 param_bits: int):
+                 param_bits: int, divide: bool = True):
         for name, value in (("lanes", lanes), ("accumulator_bits", accumulator_bits),
                             ("count_bits", count_bits), ("timesteps", timesteps),
                             ("param_bits", param_bits)):
             check_positive_int(name, value)
+        if not isinstance(divide, bool):
+            raise TypeError(f"divide must be a bool, got {divide!r}")
         if not timesteps < (1 << count_bits):
             raise ValueError(f"timesteps {timesteps} does not fit count_bits {count_bits}")
         self._lanes, self._acc_bits, self._count_bits = lanes, accumulator_bits, count_bits
         self._timesteps, self._param_bits = timesteps, param_bits
+        self._divide = divide
         super().__init__({
             "start": In(1),
             "mode": In(FireMode),
@@ -58,19 +64,33 @@ class SsfNeuronUnits(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cbits, T = self._count_bits, self._timesteps
+        with m.Switch(self.mode):
+            with m.Case(FireMode.SHIFT, FireMode.MAX):
+                m.d.comb += self.write.eq(self.start)
+        for i in range(self._lanes):
+            acc = self.acc[i]
+            shifted = Signal(unsigned(self._acc_bits), name=f"shifted{i}")
+            m.d.comb += shifted.eq(acc.as_unsigned() >> self.param[i])
+            with m.Switch(self.mode):
+                with m.Case(FireMode.SHIFT):
+                    m.d.comb += self.counts[i].eq(
+                        Mux(acc < 0, 0, Mux(shifted > T, T, shifted)))
+                with m.Case(FireMode.MAX):
+                    m.d.comb += self.counts[i].eq(acc[:cbits])
+        if self._divide:
+            self._divider(m)
+        return m
+
+    def _divider(self, m: Module) -> None:
+        """DIVIDE mode: a restoring division per lane, one quotient bit per cycle."""
+        cbits, T = self._count_bits, self._timesteps
         # Divider state: remainder, shifted divisor, quotient, steps left.
         div_bits = max(self._acc_bits, self._param_bits + cbits) + 1
         steps = Signal(range(cbits + 1))
         last_step = Signal()
         m.d.comb += [last_step.eq(steps == 1), self.busy.eq(steps != 0)]
-
-        with m.Switch(self.mode):
-            with m.Case(FireMode.SHIFT):
-                m.d.comb += self.write.eq(self.start)
-            with m.Case(FireMode.MAX):
-                m.d.comb += self.write.eq(self.start)
-            with m.Case(FireMode.DIVIDE):
-                m.d.comb += self.write.eq(last_step)
+        with m.If(self.mode == FireMode.DIVIDE):
+            m.d.comb += self.write.eq(last_step)
 
         with m.If((self.mode == FireMode.DIVIDE) & self.start):
             m.d.sync += steps.eq(cbits)
@@ -104,15 +124,6 @@ class SsfNeuronUnits(wiring.Component):
                     quo.eq(quo_next),
                 ]
 
-            shifted = Signal(unsigned(self._acc_bits), name=f"shifted{i}")
-            m.d.comb += shifted.eq(acc.as_unsigned() >> self.param[i])
-            with m.Switch(self.mode):
-                with m.Case(FireMode.SHIFT):
-                    m.d.comb += self.counts[i].eq(
-                        Mux(acc < 0, 0, Mux(shifted > T, T, shifted)))
-                with m.Case(FireMode.MAX):
-                    m.d.comb += self.counts[i].eq(acc[:cbits])
-                with m.Case(FireMode.DIVIDE):
-                    m.d.comb += self.counts[i].eq(Mux(quo_next > T, T, quo_next))
-        return m
+            with m.If(self.mode == FireMode.DIVIDE):
+                m.d.comb += self.counts[i].eq(Mux(quo_next > T, T, quo_next))
 
