@@ -124,7 +124,8 @@ def cmd_generate(args) -> int:
                       memory_style=args.memory_style, input_style=args.input_style)
     plan = design.plan
     print(f"{design.top}: {plan.variant} core, {plan.mode} mode, {plan.memory_style} memories, "
-          f"{plan.input_style} input, {plan.lanes} lane(s), zero skipping {'on' if plan.zero_skip else 'off'}, at most "
+          f"{plan.input_style} input, {plan.lanes} lane(s), zero skipping "
+          f"{'on' if plan.zero_skip else 'off'}, at most "
           f"{plan.cycles_per_inference} cycles per inference "
           f"({plan.cycles_per_inference * args.clock_period / 1000:.1f} µs at "
           f"{1000 / args.clock_period:.3g} MHz), lane utilization "
@@ -153,7 +154,8 @@ def cmd_sim(args) -> int:
                       memory_style=args.memory_style, input_style=args.input_style)
     print(f"simulating {len(x)} inference(s) of {design.top} on {args.sim} "
           f"({design.plan.variant} core, {design.plan.lanes} lanes, {design.plan.mode} mode, "
-          f"{design.plan.memory_style} memories) in {work} ...", flush=True)
+          f"{design.plan.memory_style} memories, {design.plan.input_style} input) in "
+          f"{work} ...", flush=True)
     result = run_core_sim(design, x, aux=aux, simulator=args.sim, work_dir=work / args.sim)
     for line in result.diagnosis + result.errors[:20]:
         print(f"  {line}")
