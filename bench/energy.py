@@ -4,6 +4,7 @@ generator side by side: the baseline and the µW core, by block, and the design 
 memory style x zero skipping.
 
     .venv/bin/python bench/energy.py                       # baseline vs the µW cores, OSU018
+                                                           # (buffered and streamed input)
     .venv/bin/python bench/energy.py --library sky130hd    # the same on sky130hd
     .venv/bin/python bench/energy.py --space               # lanes x memory x zero skipping
     .venv/bin/python bench/energy.py --beats 8 --out runs/energy
@@ -69,9 +70,13 @@ def parse_configs(text: str) -> list[Config]:
     return configs
 
 
-BASELINE = Config(8, "flop", False)
-MICRO = Config(8, "latch", True)            # the lowest average power at 72 beats/min
-LOW_ENERGY = Config(16, "latch", True)      # the lowest energy per inference (more leakage)
+BEFORE_AFTER = (
+    Config(8, "flop", False),               # the baseline
+    Config(8, "latch", True),
+    Config(8, "latch", True, stream=True),  # the lowest average power at 72 beats/min
+    Config(16, "latch", True),
+    Config(16, "latch", True, stream=True),  # the lowest energy per inference (more leakage)
+)
 
 
 def run_dir_of(config: Config, library: str, out: Path, model: Path) -> Path:
@@ -199,7 +204,7 @@ def main() -> int:
     args = p.parse_args()
     out = Path(args.out)
     x, aux, described = flow_beats(load_model(args.model), args.beats)
-    configs = args.configs or ([BASELINE, MICRO, LOW_ENERGY] if not args.space else [
+    configs = args.configs or (list(BEFORE_AFTER) if not args.space else [
         Config(lanes, memory, skip) for memory in ("flop", "latch") for skip in (False, True)
         for lanes in (1, 2, 4, 8)])
     rows = []
