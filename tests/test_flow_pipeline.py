@@ -226,7 +226,9 @@ def test_toggle_counts_equal_the_vcd_of_the_same_run(tiny_run, tmp_path):
     counts = Activity.from_counts(gate / "activity.tsv")
     vcd = Activity.from_vcd(gate / "activity.vcd", top,
                             window_s=(window_ns[0] * 1e-9, window_ns[1] * 1e-9))
-    assert counts.names.keys() == vcd.names.keys() and len(counts.names) > 9000
+    # Every net: at least one per cell (its output) besides the ports.
+    cells = len(read_netlist(state.views["netlist"]).instances)
+    assert counts.names.keys() == vcd.names.keys() and len(counts.names) > cells > 1000
     rows = [counts.names[n] for n in vcd.names]
     assert counts.window_s == vcd.window_s
     np.testing.assert_array_equal(counts.transitions[rows], vcd.transitions)
@@ -417,7 +419,8 @@ def test_timed_activity_in_the_flow(tiny_run, tmp_path):
     # Every cell of the netlist has timing arcs in OSU018 (no fill or tie cells): Icarus
     # annotated each one, and every IOPATH of the SDF but those of pins sharing a net.
     netlist = read_netlist(state.views["netlist"])
-    assert m["gatesim__sdf__cells"] == len(netlist.instances) > 9000
+    assert m["gatesim__sdf__cells"] == len(netlist.instances) == \
+        m["design__instance__count"] > 1000
     with gzip.open(state.views["sdf"], "rt") as f:
         iopaths = len(re.findall(r"\(IOPATH ", f.read()))
     assert m["gatesim__sdf__arcs"] + m["gatesim__sdf__shared_input_arcs"] == iopaths
