@@ -193,3 +193,20 @@ module tb;
   end
 endmodule
 """
+
+
+def idle_moving_nets(run_dir: Path) -> dict[str, int]:
+    """The nets that toggle in a flow run's idle window (name -> transitions), after checking
+    that each is a clock net (the root, the trees' buffers above the gates, the gates'
+    inverted clocks) moving twice a cycle: between inferences nothing else may move."""
+    from sparrow.flow.steps.simulation import IDLE_CYCLES
+    from sparrow.power import Activity
+
+    idle = Activity.from_counts(Path(run_dir) / "06-cocotb-gate_sim" / "idle_activity.tsv")
+    moving = {name: int(idle.transitions[i]) for name, i in idle.names.items()
+              if idle.transitions[i]}
+    assert "clk" in moving and len(moving) > 1
+    for name, n in moving.items():
+        assert name == "clk" or name.startswith("sparrow_cts.") or "clock_gate." in name, name
+        assert n == 2 * IDLE_CYCLES, name
+    return moving
