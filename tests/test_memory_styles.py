@@ -214,7 +214,7 @@ def test_core_rtl_bit_exact(style, name, mode, reset, tmp_path):
     result = run_core_sim(design, x, simulator="icarus", work_dir=tmp_path / "icarus",
                          sample_stall=SAMPLE_STALL, result_stall=RESULT_STALL,
                          config_stall=(1, 0, 1), reset_mid_inference=reset)
-    check_against_golden(result, model, x, design.plan)
+    check_against_golden(result, x, design.plan)
 
 
 def test_core_verilator_latch(tmp_path):
@@ -224,7 +224,7 @@ def test_core_verilator_latch(tmp_path):
                       memory_style="latch")
     x = random_inputs(model, 2, 4)
     result = run_core_sim(design, x, simulator="verilator", work_dir=tmp_path / "verilator")
-    check_against_golden(result, model, x, design.plan)
+    check_against_golden(result, x, design.plan)
 
 
 @pytest.mark.parametrize("style", DECODED)

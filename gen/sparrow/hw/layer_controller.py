@@ -46,7 +46,6 @@ from __future__ import annotations
 from amaranth import Array, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import ceil_log2
 
 from .params import check_instance
 from .plan import HardwarePlan
@@ -272,9 +271,11 @@ class LayerController(wiring.Component):
             hold.eq(closing & (group_age + 1 < cur["fire"])),
         ]
         advance = Signal()                     # the next word may be fetched
-        m.d.comb += advance.eq(~loaded | (word_done & ~hold))
+        due = Signal()                         # ... and there is one to fetch
+        m.d.comb += [advance.eq(~loaded | (word_done & ~hold)),
+                     due.eq(fetching & advance & ~self.start)]
         source_ready = self.source_ready if self._streamed else Const(1)
-        m.d.comb += self.fetch.eq(fetching & advance & source_ready & ~self.start)
+        m.d.comb += self.fetch.eq(due & source_ready)
 
         first = Signal()
         m.d.comb += [
@@ -341,7 +342,7 @@ class LayerController(wiring.Component):
             if self._aux:
                 window_end = Mux(layer_aux, aux_phase & last_f, window_end)
             m.d.comb += [
-                self.wait.eq(fetching & advance & ~source_ready & ~self.start),
+                self.wait.eq(due & ~source_ready),
                 self.quiet.eq(~loaded),
                 floor.eq(base_row - T["row_step"][0]),
                 self.input_floor.eq(Mux(floor < 0, 0, floor)),
@@ -350,7 +351,7 @@ class LayerController(wiring.Component):
             ]
         with m.If(self.start):
             m.d.sync += enter_layer(0)
-        with m.Elif(fetching & advance & source_ready):
+        with m.Elif(self.fetch):
             # Fetch this word (fetch_addr); the issue stage takes it at the edge.
             new_group = (pos == start_pos) & (w == 0)
             closes = last_pos & last_w               # the word closes its group
